@@ -1,0 +1,20 @@
+{#- SHA-256 of a string as 64 lowercase hex characters (the form ad platforms
+    and ESPs expect for hashed identifiers). -#}
+{% macro sha256_hex(expr) -%}
+    {{ return(adapter.dispatch('sha256_hex', 'composable_cdp')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sha256_hex(expr) -%}
+    sha256({{ expr }})
+{%- endmacro %}
+
+{% macro bigquery__sha256_hex(expr) -%}
+    to_hex(sha256({{ expr }}))
+{%- endmacro %}
+
+
+{#- A deterministic, readable string id: `<prefix>_` + the first 16 hex chars of
+    SHA-256 of the key. Same key, same id, on every engine. -#}
+{% macro hash_id(prefix, key_expr) -%}
+    concat('{{ prefix }}_', substr({{ composable_cdp.sha256_hex(key_expr) }}, 1, 16))
+{%- endmacro %}

@@ -1,0 +1,137 @@
+"""Shared fixtures: a generated dataset and a DuckDB warehouse built from it by dbt.
+
+`make test` generates the data and runs `dbt build` once, then points pytest at the
+result through environment variables (CDP_TEST_DATA, CDP_DUCKDB_PATH); run alone,
+`pytest` builds its own small warehouse in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+BIN_DIR = Path(sys.executable).parent
+FALLBACK_CUSTOMERS = 1500
+FALLBACK_SEED = 7
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A built DuckDB warehouse and the raw data it was built from."""
+
+    db_path: Path
+    raw_path: Path
+    target_path: Path
+
+    @property
+    def truth_path(self) -> Path:
+        return self.raw_path / "_truth"
+
+    def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.db_path), read_only=read_only)
+
+    def query(self, sql: str) -> list[tuple]:
+        with self.connect() as con:
+            return con.sql(sql).fetchall()
+
+    def scalar(self, sql: str):
+        rows = self.query(sql)
+        assert len(rows) == 1, f"expected one row from: {sql}"
+        return rows[0][0]
+
+
+def dbt_env(db_path: Path, raw_path: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"CDP_DUCKDB_PATH": str(db_path), "CDP_RAW_PATH": str(raw_path)})
+    env.update(extra or {})
+    return env
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    db_path: Path,
+    raw_path: Path,
+    target_path: Path,
+    check: bool = True,
+    timeout: float = 1200,
+) -> subprocess.CompletedProcess[str]:
+    """Run a dbt command against a given DuckDB file and raw folder; return the result."""
+    command = [
+        str(BIN_DIR / "dbt"),
+        *args,
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_DIR,
+        env=dbt_env(db_path, raw_path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def generate(out: Path, customers: int, seed: int, *extra: str) -> None:
+    subprocess.run(
+        [
+            str(BIN_DIR / "cdp"),
+            "generate",
+            "--customers",
+            str(customers),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The suite's built warehouse (from `make test`, or built here on first use)."""
+    data_dir = os.environ.get("CDP_TEST_DATA")
+    if data_dir:
+        base = Path(data_dir)
+        db_path = Path(os.environ.get("CDP_DUCKDB_PATH", base / "cdp.duckdb"))
+        if (base / "raw").is_dir() and db_path.is_file():
+            return Warehouse(
+                db_path=db_path, raw_path=base / "raw", target_path=base / "dbt_target"
+            )
+    base = tmp_path_factory.mktemp("warehouse")
+    raw = base / "raw"
+    generate(raw, FALLBACK_CUSTOMERS, FALLBACK_SEED)
+    wh = Warehouse(db_path=base / "cdp.duckdb", raw_path=raw, target_path=base / "dbt_target")
+    run_dbt(["build"], db_path=wh.db_path, raw_path=wh.raw_path, target_path=wh.target_path)
+    return wh
+
+
+@pytest.fixture
+def scratch_warehouse(warehouse: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
+    """A private copy of the built warehouse that a test may change freely."""
+    db_copy = tmp_path / "cdp.duckdb"
+    shutil.copyfile(warehouse.db_path, db_copy)
+    yield Warehouse(db_path=db_copy, raw_path=warehouse.raw_path, target_path=tmp_path / "target")
