@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # Each module exposes `register(subparsers)`, which adds its sub-command and sets
 # `func(args) -> int` as the parser default.
-COMMAND_MODULES = ("cdp.generate", "cdp.summary")
+COMMAND_MODULES = ("cdp.generate", "cdp.summary", "cdp.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,239 @@
+"""`cdp bench`: time a full and an incremental `dbt build` at a given population size.
+
+Measures, in one run: data generation, a full build (`--full-refresh`), then an
+incremental build after appending a new batch of about 1% of the events. For each build
+it reports wall time, peak RSS of the whole process tree (dbt, DuckDB and the Python
+models all run in-process, but the tree is sampled anyway), events per second and the
+slowest models from `target/run_results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat_file:
+                fields = stat_file.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as statm_file:
+                resident_pages = int(statm_file.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = resident_pages * PAGE_SIZE
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+@dataclass
+class Measured:
+    """Wall time and peak tree RSS of one command."""
+
+    seconds: float
+    peak_rss_bytes: int
+    returncode: int
+    output_tail: str = ""
+
+
+def measure(command: list[str], env: dict[str, str], interval: float = 0.2) -> Measured:
+    """Run a command, sampling the RSS of its process tree until it exits."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = 0
+    lines: list[str] = []
+
+    def drain() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            del lines[:-40]
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_bytes(process.pid))
+        time.sleep(interval)
+    reader.join()
+    return Measured(time.perf_counter() - start, peak, process.returncode, "".join(lines))
+
+
+@dataclass
+class BuildResult:
+    """One dbt build, as measured."""
+
+    label: str
+    measured: Measured
+    events: int
+    slowest: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.measured.seconds if self.measured.seconds else 0.0
+
+
+def slowest_models(target_path: Path, top: int) -> list[tuple[str, float]]:
+    """The `top` slowest nodes of the last dbt invocation (run_results.json)."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    timed = [(r["unique_id"].split(".", 2)[-1], float(r["execution_time"])) for r in results]
+    return sorted(timed, key=lambda item: item[1], reverse=True)[:top]
+
+
+def count_raw_events(raw_path: Path) -> int:
+    """Rows of every raw event table (tracks, identifies, email events, orders)."""
+    tables = ("segment/tracks", "segment/identifies", "esp/email_events", "commerce/orders")
+    with duckdb.connect() as con:
+        return sum(
+            con.execute(
+                f"select count(*) from read_parquet('{raw_path / table}/*.parquet')"
+            ).fetchone()[0]
+            for table in tables
+        )
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def run_bench(customers: int, seed: int, workdir: Path, append_days: int, top: int) -> str:
+    """Run the whole benchmark and return it as a Markdown report."""
+    raw, db, target = workdir / "raw", workdir / "cdp.duckdb", workdir / "target"
+    for path in (db, Path(f"{db}.wal")):
+        path.unlink(missing_ok=True)
+    env = dict(os.environ, CDP_RAW_PATH=str(raw), CDP_DUCKDB_PATH=str(db))
+    dbt = [_bin("dbt"), "build", "--target-path", str(target), "--log-path", str(workdir / "logs")]
+
+    gen = measure(
+        [
+            _bin("cdp"),
+            "generate",
+            "--customers",
+            str(customers),
+            "--seed",
+            str(seed),
+            "--out",
+            str(raw),
+        ],
+        env,
+    )
+    if gen.returncode:
+        raise SystemExit(f"cdp bench: generation failed\n{gen.output_tail}")
+    full_events = count_raw_events(raw)
+    full = measure([*dbt, "--full-refresh"], env)
+    if full.returncode:
+        raise SystemExit(f"cdp bench: full build failed\n{full.output_tail}")
+    full_result = BuildResult("full build", full, full_events, slowest_models(target, top))
+
+    appended = measure(
+        [
+            _bin("cdp"),
+            "generate",
+            "--customers",
+            str(customers),
+            "--seed",
+            str(seed),
+            "--out",
+            str(raw),
+            "--append",
+            "--append-days",
+            str(append_days),
+        ],
+        env,
+    )
+    if appended.returncode:
+        raise SystemExit(f"cdp bench: append failed\n{appended.output_tail}")
+    new_events = count_raw_events(raw) - full_events
+    incremental = measure(dbt, env)
+    if incremental.returncode:
+        raise SystemExit(f"cdp bench: incremental build failed\n{incremental.output_tail}")
+    inc_result = BuildResult(
+        "incremental build", incremental, new_events, slowest_models(target, top)
+    )
+    return report(customers, gen, full_result, inc_result)
+
+
+def report(customers: int, gen: Measured, full: BuildResult, inc: BuildResult) -> str:
+    """Format the figures as Markdown, ready for BENCHMARKS.md."""
+    gib = 1024**3
+    lines = [
+        f"### {customers:,} customers",
+        "",
+        f"Data generation: {gen.seconds:.1f} s, peak RSS {gen.peak_rss_bytes / gib:.2f} GiB.",
+        "",
+        "| build | raw events | wall time | peak RSS | events / s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for build in (full, inc):
+        lines.append(
+            f"| {build.label} | {build.events:,} | {build.measured.seconds:.1f} s | "
+            f"{build.measured.peak_rss_bytes / gib:.2f} GiB | {build.events_per_second:,.0f} |"
+        )
+    ratio = inc.measured.seconds / full.measured.seconds
+    lines += [
+        "",
+        f"Incremental / full wall time: {ratio:.1%} "
+        f"({inc.events / max(full.events, 1):.2%} new events).",
+        "",
+    ]
+    for build in (full, inc):
+        lines += [f"Slowest nodes, {build.label}:", "", "| node | seconds |", "|---|---:|"]
+        lines += [f"| {name} | {secs:.1f} |" for name, secs in build.slowest]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    workdir = Path(args.workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    text = run_bench(args.customers, args.seed, workdir, args.append_days, args.top)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="time full and incremental dbt builds")
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", default="target/bench", help="scratch folder")
+    parser.add_argument(
+        "--append-days",
+        type=int,
+        default=5,
+        help="days of new data to append (5 days is about 1%% of 540)",
+    )
+    parser.add_argument("--top", type=int, default=8, help="slowest nodes to list")
+    parser.add_argument("--output", help="also write the Markdown report to this file")
+    parser.set_defaults(func=run)

@@ -1,0 +1,49 @@
+"""The benchmark's measuring parts: process-tree memory, timing, run_results parsing."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from cdp.bench import BuildResult, Measured, _tree_rss_bytes, measure, report, slowest_models
+
+
+def test_tree_rss_counts_children() -> None:
+    own = _tree_rss_bytes(os.getpid())
+    assert own > 10 * 1024**2  # a Python process with duckdb loaded holds > 10 MiB
+
+
+def test_measure_sees_a_child_that_allocates_memory() -> None:
+    # The child holds 300 MiB for a moment; the sampled peak must see most of it.
+    code = (
+        "import time; b = bytearray(300 * 1024**2); "
+        "b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
+    )
+    result = measure([sys.executable, "-c", code], dict(os.environ), interval=0.05)
+    assert result.returncode == 0
+    assert result.seconds >= 1.5
+    assert result.peak_rss_bytes > 250 * 1024**2
+
+
+def test_slowest_models_sorted_and_trimmed(tmp_path: Path) -> None:
+    results = {
+        "results": [
+            {"unique_id": "model.composable_cdp.a", "execution_time": 1.0},
+            {"unique_id": "model.composable_cdp.b", "execution_time": 3.0},
+            {"unique_id": "test.composable_cdp.c", "execution_time": 2.0},
+        ]
+    }
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    assert slowest_models(tmp_path, 2) == [("b", 3.0), ("c", 2.0)]
+
+
+def test_report_gives_ratio_and_rates() -> None:
+    gen = Measured(2.0, 1024**3, 0)
+    full = BuildResult("full build", Measured(100.0, 2 * 1024**3, 0), 1_000_000, [("m", 50.0)])
+    inc = BuildResult("incremental build", Measured(5.0, 1024**3, 0), 10_000, [("m", 2.0)])
+    text = report(1000, gen, full, inc)
+    assert "| full build | 1,000,000 | 100.0 s | 2.00 GiB | 10,000 |" in text
+    assert "Incremental / full wall time: 5.0%" in text
+    assert "(1.00% new events)" in text
