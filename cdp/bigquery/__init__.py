@@ -1,0 +1,1 @@
+"""BigQuery support tooling: offline compile, ZetaSQL check, static scan, emulator run."""

@@ -1,0 +1,113 @@
+-- One row per customer and day with any tracked event or order, on or before
+-- as_of_date: the daily rollup every windowed and lifetime feature reads, so
+-- raw events are aggregated once. Event names are Segment e-commerce spec v2
+-- (staging maps v1 / snake_case names onto them).
+with
+
+tracks as (
+    select * from {{ ref('int_tracks_resolved') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_resolved') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of') }}
+),
+
+tracks_until_as_of as (
+    select
+        tracks.customer_id,
+        tracks.event_date as activity_date,
+        tracks.event_name
+    from tracks
+    cross join as_of
+    where
+        tracks.customer_id is not null
+        and tracks.event_date <= as_of.as_of_date
+),
+
+tracked_days as (
+    select
+        customer_id,
+        activity_date,
+        count(*) as tracked_events,
+        sum(case when event_name = 'Product Viewed' then 1 else 0 end) as product_views,
+        sum(case when event_name = 'Product Added' then 1 else 0 end) as cart_adds,
+        sum(
+            case when event_name = 'Checkout Started' then 1 else 0 end
+        ) as checkouts_started
+    from tracks_until_as_of
+    group by 1, 2
+),
+
+orders_until_as_of as (
+    select
+        orders.customer_id,
+        orders.order_date as activity_date,
+        orders.status,
+        orders.is_completed,
+        -- Net revenue: merchandise after discounts; tax and shipping are not
+        -- the merchant's revenue.
+        orders.subtotal - coalesce(orders.discount, 0) as net_revenue
+    from orders
+    cross join as_of
+    where
+        orders.customer_id is not null
+        and orders.order_date <= as_of.as_of_date
+),
+
+order_days as (
+    select
+        customer_id,
+        activity_date,
+        count(*) as orders_placed,
+        sum(case when is_completed then 1 else 0 end) as orders_completed,
+        sum(case when status = 'refunded' then 1 else 0 end) as orders_refunded,
+        sum(case when status = 'cancelled' then 1 else 0 end) as orders_cancelled,
+        sum(case when is_completed then net_revenue else 0 end) as net_revenue
+    from orders_until_as_of
+    group by 1, 2
+),
+
+customer_days as (
+    select
+        coalesce(tracked_days.customer_id, order_days.customer_id) as customer_id,
+        coalesce(tracked_days.activity_date, order_days.activity_date) as activity_date,
+        coalesce(tracked_days.tracked_events, 0) as tracked_events,
+        coalesce(tracked_days.product_views, 0) as product_views,
+        coalesce(tracked_days.cart_adds, 0) as cart_adds,
+        coalesce(tracked_days.checkouts_started, 0) as checkouts_started,
+        coalesce(order_days.orders_placed, 0) as orders_placed,
+        coalesce(order_days.orders_completed, 0) as orders_completed,
+        coalesce(order_days.orders_refunded, 0) as orders_refunded,
+        coalesce(order_days.orders_cancelled, 0) as orders_cancelled,
+        coalesce(order_days.net_revenue, 0) as net_revenue
+    from tracked_days
+    full outer join order_days
+        on
+            tracked_days.customer_id = order_days.customer_id
+            and tracked_days.activity_date = order_days.activity_date
+),
+
+final as (
+    select
+        customer_days.customer_id,
+        customer_days.activity_date,
+        {{ dbt.datediff('customer_days.activity_date', 'as_of.as_of_date', 'day') }}
+            as days_before_as_of,
+        customer_days.tracked_events,
+        customer_days.product_views,
+        customer_days.cart_adds,
+        customer_days.checkouts_started,
+        customer_days.orders_placed,
+        customer_days.orders_completed,
+        customer_days.orders_refunded,
+        customer_days.orders_cancelled,
+        customer_days.net_revenue
+    from customer_days
+    cross join as_of
+)
+
+select * from final

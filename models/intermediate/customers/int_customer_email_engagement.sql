@@ -1,0 +1,37 @@
+{%- set windows = composable_cdp.feature_windows() -%}
+-- One row per customer with any ESP event on or before as_of_date: the
+-- per-series engagement of int_customer_email_series_engagement summed over
+-- all campaign series.
+with
+
+series_engagement as (
+    select * from {{ ref('int_customer_email_series_engagement') }}
+),
+
+customer_engagement as (
+    select
+        customer_id,
+        {% for days in windows -%}
+            sum(email_sends_{{ days }}d) as email_sends_{{ days }}d,
+            sum(email_opens_{{ days }}d) as email_opens_{{ days }}d,
+            sum(email_clicks_{{ days }}d) as email_clicks_{{ days }}d,
+        {% endfor -%}
+        sum(email_sends_total) as email_sends_total,
+        sum(email_opens_total) as email_opens_total,
+        sum(email_clicks_total) as email_clicks_total,
+        sum(email_unsubscribes) as email_unsubscribes,
+        sum(email_bounces) as email_bounces,
+        sum(email_hard_bounces) as email_hard_bounces,
+        sum(email_complaints) as email_complaints,
+        max(last_email_sent_at) as last_email_sent_at,
+        max(last_email_opened_at) as last_email_opened_at,
+        max(last_email_clicked_at) as last_email_clicked_at
+    from series_engagement
+    group by 1
+),
+
+final as (
+    select * from customer_engagement
+)
+
+select * from final

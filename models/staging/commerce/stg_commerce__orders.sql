@@ -1,0 +1,82 @@
+with
+
+orders as (
+    -- An incremental filter on _loaded_at goes here (one place).
+    select * from {{ source('commerce', 'orders') }}
+),
+
+validated as (
+    select
+        *,
+        {{ staging_rejection_reason('commerce__orders') }} as rejection_reason,
+        {{ row_fingerprint([
+            'order_id', 'channel', 'user_id', 'anonymous_id', 'email',
+            'loyalty_number', 'store_id', 'ordered_at', 'currency', 'subtotal',
+            'discount', 'shipping', 'tax', 'total', 'status', 'updated_at',
+            '_loaded_at'
+        ]) }} as row_fingerprint
+    from orders
+),
+
+valid_orders as (
+    select * from validated
+    where rejection_reason is null
+),
+
+renamed as (
+    select
+        {{ normalize_id('order_id') }} as order_id,
+        lower(trim(channel)) as channel,
+        {{ normalize_id('user_id') }} as user_id,
+        {{ normalize_id('anonymous_id') }} as anonymous_id,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_id('loyalty_number') }} as loyalty_number,
+        {{ normalize_id('store_id') }} as store_id,
+        {{ parse_timestamp('ordered_at') }} as ordered_at,
+        upper(trim(currency)) as currency,
+        cast(subtotal as decimal(18, 2)) as subtotal,
+        cast(discount as decimal(18, 2)) as discount,
+        cast(shipping as decimal(18, 2)) as shipping,
+        cast(tax as decimal(18, 2)) as tax,
+        cast(total as decimal(18, 2)) as total,
+        lower(trim(status)) as status,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        {{ parse_timestamp('_loaded_at') }} as loaded_at,
+        row_fingerprint
+    from valid_orders
+),
+
+-- the latest version of each order (its current status) wins
+deduplicated as (
+    {{ deduplicate(
+        'renamed',
+        partition_by='order_id',
+        order_by='updated_at desc, loaded_at desc, row_fingerprint'
+    ) }}
+),
+
+final as (
+    select
+        order_id,
+        channel,
+        user_id,
+        anonymous_id,
+        email,
+        loyalty_number,
+        store_id,
+        ordered_at,
+        cast(ordered_at as date) as order_date,
+        currency,
+        subtotal,
+        discount,
+        shipping,
+        tax,
+        total,
+        status,
+        status = 'completed' as is_completed,
+        updated_at,
+        loaded_at
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,94 @@
+with
+
+contacts as (
+    -- An incremental filter on _loaded_at goes here (one place).
+    select * from {{ source('crm', 'contacts') }}
+),
+
+country_calling_codes as (
+    select * from {{ ref('country_calling_codes') }}
+),
+
+validated as (
+    select
+        *,
+        {{ staging_rejection_reason('crm__contacts') }} as rejection_reason,
+        {{ row_fingerprint([
+            'contact_id', 'user_id', 'email', 'phone', 'first_name',
+            'last_name', 'country_code', 'loyalty_number', 'created_at',
+            'updated_at', '_loaded_at'
+        ]) }} as row_fingerprint
+    from contacts
+),
+
+valid_contacts as (
+    select * from validated
+    where rejection_reason is null
+),
+
+renamed as (
+    select
+        {{ normalize_id('contact_id') }} as contact_id,
+        {{ normalize_id('user_id') }} as user_id,
+        {{ normalize_email('email') }} as email,
+        phone as phone_raw,
+        nullif(trim(first_name), '') as first_name,
+        nullif(trim(last_name), '') as last_name,
+        nullif(upper(trim(country_code)), '') as country_code,
+        {{ normalize_id('loyalty_number') }} as loyalty_number,
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        {{ parse_timestamp('_loaded_at') }} as loaded_at,
+        row_fingerprint
+    from valid_contacts
+),
+
+-- the latest version of each contact wins
+deduplicated as (
+    {{ deduplicate(
+        'renamed',
+        partition_by='contact_id',
+        order_by='updated_at desc, loaded_at desc, row_fingerprint'
+    ) }}
+),
+
+-- national numbers are read in the contact's country, or in the
+-- default_phone_country when it has none (a country missing from the seed
+-- leaves national numbers unreadable: null, not a wrong guess)
+calling_codes as (
+    select
+        deduplicated.*,
+        case
+            when deduplicated.country_code is null
+                then {{ default_calling_code() }}
+            else country_calling_codes.calling_code
+        end as calling_code
+    from deduplicated
+    left join country_calling_codes
+        on deduplicated.country_code = country_calling_codes.country_code
+),
+
+phones_normalised as (
+    select
+        *,
+        {{ normalize_phone('phone_raw', 'calling_code') }} as phone_e164
+    from calling_codes
+),
+
+final as (
+    select
+        contact_id,
+        user_id,
+        email,
+        phone_e164,
+        first_name,
+        last_name,
+        country_code,
+        loyalty_number,
+        created_at,
+        updated_at,
+        loaded_at
+    from phones_normalised
+)
+
+select * from final

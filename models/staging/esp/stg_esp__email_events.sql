@@ -1,0 +1,66 @@
+with
+
+email_events as (
+    -- An incremental filter on _loaded_at goes here (one place).
+    select * from {{ source('esp', 'email_events') }}
+),
+
+validated as (
+    select
+        *,
+        {{ staging_rejection_reason('esp__email_events') }} as rejection_reason,
+        {{ row_fingerprint([
+            'event_id', 'email', 'campaign_id', 'campaign_name',
+            'campaign_series', 'event_type', 'bounce_type', 'url',
+            'occurred_at', '_loaded_at'
+        ]) }} as row_fingerprint
+    from email_events
+),
+
+valid_email_events as (
+    select * from validated
+    where rejection_reason is null
+),
+
+renamed as (
+    select
+        {{ normalize_id('event_id') }} as email_event_id,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_id('campaign_id') }} as campaign_id,
+        nullif(trim(campaign_name), '') as campaign_name,
+        nullif(lower(trim(campaign_series)), '') as campaign_series,
+        lower(trim(event_type)) as event_type,
+        nullif(lower(trim(bounce_type)), '') as bounce_type,
+        nullif(trim(url), '') as click_url,
+        {{ parse_timestamp('occurred_at') }} as occurred_at,
+        {{ parse_timestamp('_loaded_at') }} as loaded_at,
+        row_fingerprint
+    from valid_email_events
+),
+
+-- the first delivery of each ESP event wins
+deduplicated as (
+    {{ deduplicate(
+        'renamed',
+        partition_by='email_event_id',
+        order_by='loaded_at, row_fingerprint'
+    ) }}
+),
+
+final as (
+    select
+        email_event_id,
+        email,
+        campaign_id,
+        campaign_name,
+        campaign_series,
+        event_type,
+        bounce_type,
+        click_url,
+        occurred_at,
+        cast(occurred_at as date) as event_date,
+        loaded_at
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,66 @@
+with
+
+identifies as (
+    -- An incremental filter on received_at goes here (one place).
+    select * from {{ source('segment', 'identifies') }}
+),
+
+validated as (
+    select
+        *,
+        {{ staging_rejection_reason('segment__identifies') }} as rejection_reason,
+        {{ row_fingerprint([
+            'id', 'anonymous_id', 'user_id', 'email', 'phone', 'first_name',
+            'last_name', 'timestamp', 'sent_at', 'received_at',
+            'context_device_id', 'context_library_name'
+        ]) }} as row_fingerprint
+    from identifies
+),
+
+valid_identifies as (
+    select * from validated
+    where rejection_reason is null
+),
+
+renamed as (
+    select
+        {{ normalize_id('id') }} as identify_id,
+        {{ normalize_id('anonymous_id') }} as anonymous_id,
+        {{ normalize_id('user_id') }} as user_id,
+        {{ normalize_id('context_device_id') }} as device_id,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone('phone', default_calling_code()) }} as phone_e164,
+        nullif(trim(first_name), '') as first_name,
+        nullif(trim(last_name), '') as last_name,
+        {{ parse_timestamp('timestamp') }} as identified_at,
+        {{ parse_timestamp('received_at') }} as received_at,
+        {{ segment_platform('context_library_name') }} as platform,
+        row_fingerprint
+    from valid_identifies
+),
+
+deduplicated as (
+    {{ deduplicate(
+        'renamed',
+        partition_by='identify_id',
+        order_by='received_at, row_fingerprint'
+    ) }}
+),
+
+final as (
+    select
+        identify_id,
+        anonymous_id,
+        user_id,
+        device_id,
+        email,
+        phone_e164,
+        first_name,
+        last_name,
+        identified_at,
+        received_at,
+        platform
+    from deduplicated
+)
+
+select * from final

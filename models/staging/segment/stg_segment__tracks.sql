@@ -1,0 +1,109 @@
+with
+
+tracks as (
+    -- An incremental filter on received_at goes here (one place).
+    select * from {{ source('segment', 'tracks') }}
+),
+
+event_name_map as (
+    select * from {{ ref('segment_event_name_map') }}
+),
+
+validated as (
+    select
+        *,
+        {{ staging_rejection_reason('segment__tracks') }} as rejection_reason,
+        {{ row_fingerprint([
+            'id', 'anonymous_id', 'user_id', 'event', 'timestamp', 'sent_at',
+            'received_at', 'context_device_id', 'context_library_name',
+            'context_ip', 'context_page_url', 'properties'
+        ]) }} as row_fingerprint
+    from tracks
+),
+
+valid_tracks as (
+    select * from validated
+    where rejection_reason is null
+),
+
+renamed as (
+    select
+        {{ normalize_id('id') }} as event_id,
+        {{ normalize_id('anonymous_id') }} as anonymous_id,
+        {{ normalize_id('user_id') }} as user_id,
+        {{ normalize_id('context_device_id') }} as device_id,
+        event as event_name_raw,
+        -- the lookup key of segment_event_name_map: lowercase, words
+        -- separated by single spaces (snake_case and kebab-case folded)
+        lower(
+            trim({{ regexp_replace_all('event', '[_ -]+', ' ') }})
+        ) as event_key,
+        trim(event) as event_name_trimmed,
+        {{ parse_timestamp('timestamp') }} as event_at,
+        {{ parse_timestamp('sent_at') }} as sent_at,
+        {{ parse_timestamp('received_at') }} as received_at,
+        {{ segment_platform('context_library_name') }} as platform,
+        nullif(trim(context_ip), '') as context_ip,
+        nullif(trim(context_page_url), '') as page_url,
+        nullif(trim(context_user_agent), '') as user_agent,
+        properties,
+        row_fingerprint
+    from valid_tracks
+),
+
+deduplicated as (
+    {{ deduplicate(
+        'renamed',
+        partition_by='event_id',
+        order_by='received_at, row_fingerprint'
+    ) }}
+),
+
+named as (
+    select
+        deduplicated.*,
+        coalesce(
+            event_name_map.event_name, deduplicated.event_name_trimmed
+        ) as event_name
+    from deduplicated
+    left join event_name_map
+        on deduplicated.event_key = event_name_map.event_key
+),
+
+final as (
+    select
+        event_id,
+        anonymous_id,
+        user_id,
+        device_id,
+        event_name,
+        event_name_raw,
+        event_at,
+        sent_at,
+        received_at,
+        cast(event_at as date) as event_date,
+        platform,
+        context_ip,
+        page_url,
+        user_agent,
+        properties,
+        {{ normalize_id(json_extract_scalar('properties', '$.product_id')) }} as product_id,
+        {{ normalize_id(json_extract_scalar('properties', '$.sku')) }} as product_sku,
+        {{ json_extract_scalar('properties', '$.name') }} as product_name,
+        {{ json_extract_scalar('properties', '$.category') }} as product_category,
+        {{ json_extract_scalar('properties', '$.brand') }} as product_brand,
+        {{ try_cast(
+            json_extract_scalar('properties', '$.price'), 'decimal(18, 2)'
+        ) }} as product_price,
+        {{ try_cast(
+            json_extract_scalar('properties', '$.quantity'), dbt.type_bigint()
+        ) }} as product_quantity,
+        {{ normalize_id(json_extract_scalar('properties', '$.order_id')) }} as order_id,
+        {{ try_cast(
+            json_extract_scalar('properties', '$.revenue'), 'decimal(18, 2)'
+        ) }} as order_revenue,
+        upper(trim({{ json_extract_scalar('properties', '$.currency') }})) as currency
+    from named
+)
+
+select * from final
