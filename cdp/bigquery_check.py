@@ -48,13 +48,6 @@ class CheckReport:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
 
-def default_cache_dir() -> Path:
-    configured = os.environ.get("CDP_ZETASQL_CACHE")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cdp"
-
-
 def static_hits(project_dir: Path) -> list[Hit]:
     return scan_paths(
         [project_dir / name for name in STATIC_SCAN_DIRS if (project_dir / name).is_dir()]
@@ -126,7 +119,7 @@ def run_check(
     from cdp.bigquery.checker import ERROR, ProjectChecker
     from cdp.bigquery.zetasql_engine import ZetaSQL
 
-    engine = ZetaSQL(cache_dir=cache_dir or default_cache_dir())
+    engine = ZetaSQL(cache_dir=cache_dir)
     report.timings["zetasql_load"] = round(time.monotonic() - began, 2)
     report.counts["zetasql_from_cache"] = engine.loaded_from_cache
 

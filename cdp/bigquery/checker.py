@@ -174,7 +174,9 @@ class ProjectChecker:
 
     # -- helpers ---------------------------------------------------------------
 
-    def _add(self, severity: str, node: dict[str, Any], phase: str, message: str, sql: str = "") -> None:
+    def _add(
+        self, severity: str, node: dict[str, Any], phase: str, message: str, sql: str = ""
+    ) -> None:
         self.findings.append(
             Finding(
                 severity=severity,
@@ -187,7 +189,7 @@ class ProjectChecker:
         )
 
     def bigquery_type(self, type_text: str) -> Any:
-        """A BigQuery type name as ZetaSQL's TypeProto; ZetaSQLError if BigQuery has no such type."""
+        """A BigQuery type name as a ZetaSQL TypeProto; ZetaSQLError if there is no such type."""
         key = type_text.strip().lower()
         if key not in self._type_cache:
             columns = self.engine.analyze(f"select cast(null as {type_text}) as c", self.catalog)
@@ -212,7 +214,8 @@ class ProjectChecker:
         with duckdb.connect(str(path), read_only=True) as con:
             rows = con.sql(
                 "select table_schema, table_name, column_name, data_type "
-                "from information_schema.columns order by table_schema, table_name, ordinal_position"
+                "from information_schema.columns "
+                "order by table_schema, table_name, ordinal_position"
             ).fetchall()
         for schema, table, column, data_type in rows:
             result.setdefault((schema.lower(), table.lower()), []).append((column, data_type))
@@ -230,7 +233,9 @@ class ProjectChecker:
         yaml_pairs = self._yaml_columns(node)
         if yaml_pairs:
             return self._columns_from_types(yaml_pairs)
-        duck = self._duckdb_columns.get((str(node["schema"]).lower(), _relation_path(node)[2].lower()))
+        duck = self._duckdb_columns.get(
+            (str(node["schema"]).lower(), _relation_path(node)[2].lower())
+        )
         if duck:
             pairs = [(name, duckdb_to_bigquery(data_type) or "STRING") for name, data_type in duck]
             return self._columns_from_types(pairs)
@@ -243,7 +248,13 @@ class ProjectChecker:
     def _analyse(self, node: dict[str, Any], sql: str, phase: str) -> list[Column] | None:
         """Analyse one statement; on failure record it and return None."""
         self.stats.count(phase)
-        sql = _DBT_MAX_PARTITION.sub("cast(null as timestamp)", sql)
+        # dbt-bigquery declares `_dbt_max_partition` (a script variable of the
+        # partition's type) before an incremental statement; stand in a typed null.
+        partition = node.get("config", {}).get("partition_by") or {}
+        partition_type = (
+            str(partition.get("data_type") or "date") if isinstance(partition, dict) else "date"
+        )
+        sql = _DBT_MAX_PARTITION.sub(f"cast(null as {partition_type})", sql)
         missing = [
             parent
             for parent in node.get("depends_on", {}).get("nodes", [])
@@ -277,9 +288,7 @@ class ProjectChecker:
 
     def _node(self, unique_id: str) -> dict[str, Any]:
         return (
-            self.manifest["nodes"].get(unique_id)
-            or self.manifest["sources"].get(unique_id)
-            or {}
+            self.manifest["nodes"].get(unique_id) or self.manifest["sources"].get(unique_id) or {}
         )
 
     # -- catalog sources -------------------------------------------------------
@@ -312,7 +321,8 @@ class ProjectChecker:
                 continue
             csv_path = Path(node["root_path"]) / node["original_file_path"]
             column_types = {
-                name: str(value) for name, value in (node["config"].get("column_types") or {}).items()
+                name: str(value)
+                for name, value in (node["config"].get("column_types") or {}).items()
             }
             bad = []
             for name, type_text in column_types.items():
@@ -321,41 +331,63 @@ class ProjectChecker:
                 except ZetaSQLError:
                     bad.append(f"{name}: {type_text}")
             if bad:
-                self._add(ERROR, node, "seed", "column_types that BigQuery does not know: " + ", ".join(bad))
+                self._add(
+                    ERROR,
+                    node,
+                    "seed",
+                    "column_types that BigQuery does not know: " + ", ".join(bad),
+                )
             self._register(node, self._columns_from_types(infer_seed_types(csv_path, column_types)))
 
     # -- models ----------------------------------------------------------------
 
-    def _dag_order(self) -> list[str]:
+    def _dag_levels(self) -> list[list[str]]:
+        """Models grouped by depth: a level reads only sources, seeds and earlier levels.
+
+        Analysing a whole level against one catalog keeps catalog registrations in
+        the ZetaSQL module to two per level.
+        """
         nodes = self.manifest["nodes"]
         graph: dict[str, set[str]] = {}
         for unique_id, node in nodes.items():
             if node["resource_type"] != "model":
                 continue
-            graph[unique_id] = {
-                parent for parent in node["depends_on"]["nodes"] if parent in nodes
-            }
-        return [uid for uid in graphlib.TopologicalSorter(graph).static_order() if uid in graph]
+            graph[unique_id] = {parent for parent in node["depends_on"]["nodes"] if parent in nodes}
+        depth: dict[str, int] = {}
+        for unique_id in graphlib.TopologicalSorter(graph).static_order():
+            if unique_id not in graph:
+                continue
+            parents = [depth[p] for p in graph[unique_id] if p in depth]
+            depth[unique_id] = 1 + max(parents, default=-1)
+        levels: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+        for unique_id, level in depth.items():
+            levels[level].append(unique_id)
+        return [sorted(level) for level in levels]
 
     def check_models(self) -> None:
-        for unique_id in self._dag_order():
-            node = self.manifest["nodes"][unique_id]
-            if node.get("language") == "python":
-                self._check_python(node)
-                continue
-            sql = node.get("compiled_code") or ""
-            columns = self._analyse(node, sql, "model")
-            materialized = node["config"].get("materialized")
-            if columns is not None:
+        for level in self._dag_levels():
+            analysed: list[tuple[dict[str, Any], str, list[Column]]] = []
+            for unique_id in level:
+                node = self.manifest["nodes"][unique_id]
+                if node.get("language") == "python":
+                    self._check_python(node)
+                    continue
+                sql = node.get("compiled_code") or ""
+                columns = self._analyse(node, sql, "model")
+                if columns is not None:
+                    analysed.append((node, sql, columns))
+                    registered = columns
+                else:
+                    registered = self._fallback_schema(node)
+                if registered is not None and node["config"].get("materialized") != "ephemeral":
+                    self._register(node, registered)
+            for node, sql, columns in analysed:
+                materialized = node["config"].get("materialized")
                 self._check_contract(node, columns)
                 if materialized in ("table", "incremental"):
                     self._check_create_table(node, sql)
-            if columns is None:
-                columns = self._fallback_schema(node)
-            if columns is not None and materialized != "ephemeral":
-                self._register(node, columns)
-            if columns is not None and materialized == "incremental":
-                self._check_merge(node, columns)
+                if materialized == "incremental":
+                    self._check_merge(node, columns)
 
     def _check_python(self, node: dict[str, Any]) -> None:
         self.stats.python_models += 1
@@ -394,7 +426,9 @@ class ProjectChecker:
             try:
                 partition = PartitionConfig.parse(raw_partition)
             except Exception as error:  # dbt raises its own error types here
-                self._add(ERROR, node, "ddl", f"partition_by is not valid for dbt-bigquery: {error}")
+                self._add(
+                    ERROR, node, "ddl", f"partition_by is not valid for dbt-bigquery: {error}"
+                )
                 return
             if partition is not None:
                 clauses.append(_partition_clause(partition))
@@ -422,6 +456,7 @@ class ProjectChecker:
         source = "select " + ", ".join(
             f"cast(null as {column.type_name}) as `{column.name}`" for column in columns
         )
+        head = f"merge into {target} as DBT_INTERNAL_DEST using ({source}) as DBT_INTERNAL_SOURCE"
         insert = f"when not matched then insert ({', '.join(names)}) values ({', '.join(names)})"
         if strategy == "merge":
             unique_key = config.get("unique_key")
@@ -431,12 +466,9 @@ class ProjectChecker:
                     f"DBT_INTERNAL_SOURCE.{key} = DBT_INTERNAL_DEST.{key}" for key in keys
                 )
                 update = ", ".join(f"{name} = DBT_INTERNAL_SOURCE.{name}" for name in names)
-                merge = (
-                    f"merge into {target} as DBT_INTERNAL_DEST using ({source}) as DBT_INTERNAL_SOURCE "
-                    f"on ({on}) when matched then update set {update} {insert}"
-                )
+                merge = f"{head} on ({on}) when matched then update set {update} {insert}"
             else:
-                merge = f"merge into {target} as DBT_INTERNAL_DEST using ({source}) as DBT_INTERNAL_SOURCE on (false) {insert}"
+                merge = f"{head} on (false) {insert}"
         elif strategy == "insert_overwrite":
             raw_partition = config.get("partition_by")
             partition = PartitionConfig.parse(raw_partition) if raw_partition else None
@@ -445,8 +477,7 @@ class ProjectChecker:
                 return
             wrapped = partition.render_wrapped(alias="DBT_INTERNAL_DEST")
             merge = (
-                f"merge into {target} as DBT_INTERNAL_DEST using ({source}) as DBT_INTERNAL_SOURCE "
-                f"on false when not matched by source and {wrapped} in unnest("
+                f"{head} on false when not matched by source and {wrapped} in unnest("
                 f"cast([] as array<{partition.data_type_for_partition()}>)) then delete {insert}"
             )
         else:
@@ -483,7 +514,12 @@ class ProjectChecker:
         if extra:
             problems.append("produced but not in the contract: " + ", ".join(sorted(extra)))
         if problems:
-            self._add(ERROR, node, "contract", "enforced contract fails on BigQuery: " + "; ".join(problems))
+            self._add(
+                ERROR,
+                node,
+                "contract",
+                "enforced contract fails on BigQuery: " + "; ".join(problems),
+            )
 
     # -- incremental path, tests, analyses --------------------------------------
 
@@ -491,7 +527,10 @@ class ProjectChecker:
         if self.incremental_manifest is None:
             return
         for node in self.incremental_manifest["nodes"].values():
-            if node["resource_type"] != "model" or node["config"].get("materialized") != "incremental":
+            if (
+                node["resource_type"] != "model"
+                or node["config"].get("materialized") != "incremental"
+            ):
                 continue
             if node.get("language") == "python":
                 self._check_python_syntax_only(node)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime
 import hashlib
 import importlib.metadata
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import wasmtime
+from google.protobuf import empty_pb2
 from google.protobuf import message as pb_message
 from zetasql.core.exceptions import ServerError
 from zetasql.core.wasm_client import WasmClient, get_tzinfo_dir
@@ -36,7 +38,14 @@ from zetasql.wasi._pb2.zetasql.public import simple_table_pb2, type_pb2
 from zetasql.wasi._pb2.zetasql.resolved_ast import resolved_ast_pb2
 from zetasql.wasi._pb2.zetasql.resolved_ast import resolved_node_kind_pb2 as kinds_pb2
 
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cdp"
+
+def default_cache_dir() -> Path:
+    """Where the compiled module is kept: $CDP_ZETASQL_CACHE, else ~/.cache/cdp."""
+    configured = os.environ.get("CDP_ZETASQL_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cdp"
+
 
 TypeKind = type_pb2.TypeKind
 
@@ -196,8 +205,11 @@ def _first_line(error: ServerError) -> str:
 class ZetaSQL:
     """One in-process ZetaSQL instance: parse and analyse BigQuery SQL."""
 
-    def __init__(self, cache_dir: Path | None = DEFAULT_CACHE_DIR) -> None:
-        self._client = _FastWasmClient(cache_dir)
+    def __init__(self, cache_dir: Path | None = None, *, use_cache: bool = True) -> None:
+        if cache_dir is None and use_cache:
+            cache_dir = default_cache_dir()
+        self._client = _FastWasmClient(cache_dir if use_cache else None)
+        self._registration: tuple[tuple[int, int], int] | None = None
 
     @property
     def loaded_from_cache(self) -> bool:
@@ -237,8 +249,11 @@ class ZetaSQL:
             preserve_column_aliases=True,
         )
 
-    def new_catalog(self) -> simple_catalog_pb2.SimpleCatalogProto:
-        """An empty catalog with ZetaSQL's built-in functions."""
+    def new_catalog(self) -> Catalog:
+        """An empty catalog with ZetaSQL's built-in functions and BigQuery's type aliases."""
+        return Catalog(self._new_catalog_proto())
+
+    def _new_catalog_proto(self) -> simple_catalog_pb2.SimpleCatalogProto:
         return simple_catalog_pb2.SimpleCatalogProto(
             name="bigquery",
             builtin_function_options=proto_options_pb2.ZetaSQLBuiltinFunctionOptionsProto(
@@ -262,9 +277,47 @@ class ZetaSQL:
             ls_pb2.ParseResponse,
         )
 
-    def analyze(
-        self, sql: str, catalog: simple_catalog_pb2.SimpleCatalogProto
-    ) -> list[Column] | None:
+    def evaluate(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run a query that reads no table on ZetaSQL's reference implementation.
+
+        The reference implementation defines the semantics BigQuery implements, so a
+        dispatch macro's BigQuery variant can be compared with its DuckDB variant on
+        the same inputs.
+        """
+        response = self._call(
+            "ZetaSqlLocalService_EvaluateQuery",
+            ls_pb2.EvaluateQueryRequest(
+                sql=sql, options=self.analyzer_options, simple_catalog=self._new_catalog_proto()
+            ),
+            ls_pb2.EvaluateQueryResponse,
+        )
+        return [
+            tuple(_python_value(cell) for cell in row.cell)
+            for row in response.content.table_data.row
+        ]
+
+    def _registered_id(self, catalog: Catalog) -> int:
+        """The catalog registered in the module (building ZetaSQL's ~thousand built-in
+        functions costs 15 ms; an analysis against a registered catalog 3 ms)."""
+        key = (id(catalog), catalog.version)
+        if self._registration is not None and self._registration[0] == key:
+            return self._registration[1]
+        if self._registration is not None:
+            self._call(
+                "ZetaSqlLocalService_UnregisterCatalog",
+                ls_pb2.UnregisterRequest(registered_id=self._registration[1]),
+                empty_pb2.Empty,
+            )
+            self._registration = None
+        response = self._call(
+            "ZetaSqlLocalService_RegisterCatalog",
+            ls_pb2.RegisterCatalogRequest(simple_catalog=catalog.proto),
+            ls_pb2.RegisterResponse,
+        )
+        self._registration = (key, response.registered_id)
+        return int(response.registered_id)
+
+    def analyze(self, sql: str, catalog: Catalog) -> list[Column] | None:
         """Resolve names and types against `catalog`; a query's output columns.
 
         Returns None for statements without an output (DDL, DML). Only the output
@@ -272,7 +325,9 @@ class ZetaSQL:
         than protobuf's Python decoder allows (100 levels).
         """
         request = ls_pb2.AnalyzeRequest(
-            sql_statement=sql, options=self.analyzer_options, simple_catalog=catalog
+            sql_statement=sql,
+            options=self.analyzer_options,
+            registered_catalog_id=self._registered_id(catalog),
         )
         try:
             raw = self._client._call_grpc_method(
@@ -291,6 +346,23 @@ class ZetaSQL:
                 for chunk in _fields(query, _QUERY_OUTPUT_COLUMNS)
             )
         ]
+
+
+def _python_value(value: Any) -> Any:
+    """A ZetaSQL ValueProto as a Python value (the scalar kinds the tests compare)."""
+    kind = value.WhichOneof("value")
+    if kind is None:
+        return None
+    raw = getattr(value, kind)
+    if kind == "timestamp_value":
+        return raw.ToDatetime(tzinfo=datetime.UTC)
+    if kind == "date_value":
+        return datetime.date(1970, 1, 1) + datetime.timedelta(days=raw)
+    if kind == "array_value":
+        return [_python_value(element) for element in raw.element]
+    if kind == "json_value":
+        return raw
+    return raw
 
 
 _RESPONSE_STATEMENT = ls_pb2.AnalyzeResponse.DESCRIPTOR.fields_by_name["resolved_statement"].number
@@ -341,12 +413,19 @@ def _field(data: bytes, number: int) -> bytes | None:
     return values[-1] if values else None
 
 
-def add_table(
-    catalog: simple_catalog_pb2.SimpleCatalogProto, path: list[str], columns: list[Column]
-) -> None:
+class Catalog:
+    """A ZetaSQL catalog proto and a version that moves on every change."""
+
+    def __init__(self, proto: simple_catalog_pb2.SimpleCatalogProto) -> None:
+        self.proto = proto
+        self.version = 0
+
+
+def add_table(catalog: Catalog, path: list[str], columns: list[Column]) -> None:
     """Put a table at `project.dataset.table` (any depth) into nested sub-catalogs."""
+    catalog.version += 1
     *catalog_path, table_name = path
-    node = catalog
+    node = catalog.proto
     for part in catalog_path:
         found = next((sub for sub in node.catalog if sub.name == part), None)
         if found is None:

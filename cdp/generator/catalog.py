@@ -137,10 +137,7 @@ def _local_price(usd: float) -> list[int]:
     out = []
     for factor in _CURRENCY_FACTOR:
         value = usd * factor
-        if value < 20:
-            cents = int(round(value * 2)) * 50 - 1
-        else:
-            cents = int(round(value)) * 100 - 1
+        cents = round(value * 2) * 50 - 1 if value < 20 else round(value) * 100 - 1
         out.append(max(cents, 99))
     return out
 
@@ -177,7 +174,16 @@ def build_catalog() -> Catalog:
         brand = _COFFEE_BRANDS[i % len(_COFFEE_BRANDS)]
         add(f"{origin} Beans 340g", "coffee", brand, 16.0 + (i % 5) * 1.5, True, 21 + (i * 7) % 15)
         if i % 2 == 0:
-            add(f"{origin} Beans 1kg", "coffee", brand, 39.0 + (i % 4) * 3, True, 38 + i % 8, -1, 0.4)
+            add(
+                f"{origin} Beans 1kg",
+                "coffee",
+                brand,
+                39.0 + (i % 4) * 3,
+                True,
+                38 + i % 8,
+                -1,
+                0.4,
+            )
     for i, blend in enumerate(_COFFEE_BLENDS):
         brand = _COFFEE_BRANDS[i % len(_COFFEE_BRANDS)]
         weight = 2.5 if i < 2 else 1.2
@@ -200,7 +206,13 @@ def build_catalog() -> Catalog:
         add(name, "gifts", "Ember Roasters", usd, False, 0, -1, 0.35)
 
     n = len(rows)
-    category_code = {"coffee": "CF", "tea": "TE", "brewing": "BR", "accessories": "AC", "gifts": "GF"}
+    category_code = {
+        "coffee": "CF",
+        "tea": "TE",
+        "brewing": "BR",
+        "accessories": "AC",
+        "gifts": "GF",
+    }
     product_id = [f"prd_{i + 1:04d}" for i in range(n)]
     sku = [f"{category_code[str(r['category'])]}-{1000 + i * 7:05d}" for i, r in enumerate(rows)]
     parents = np.array([int(r["parent"]) for r in rows], dtype=np.int64)  # type: ignore[call-overload]
@@ -237,7 +249,7 @@ def product_json_fragments(catalog: Catalog) -> list[pa.Array]:
     for currency_index, currency in enumerate(CURRENCIES):
         fragments = []
         for i in range(catalog.size):
-            price = catalog.price_cents[i, currency_index] / 100.0
+            price = float(catalog.price_cents[i, currency_index]) / 100.0
             fragments.append(
                 f'"product_id":"{catalog.product_id[i]}","sku":"{catalog.sku[i]}",'
                 f'"name":"{catalog.name[i]}","category":"{catalog.category[i]}",'

@@ -53,10 +53,10 @@ _LOYALTY_P = np.array([0.35, 0.12, 0.05, 0.92, 0.2, 0.05, 0.02])
 _PHONE_P = np.array([0.5, 0.35, 0.25, 0.75, 0.35, 0.2, 0.15])
 _APP_P = np.array([0.5, 0.25, 0.1, 0.1, 0.4, 0.15, 0.15])
 _BUYER_P = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.45, 0.0])
-_DROPOUT_A = np.array([1.2, 3.0, 2.0, 1.2, 2.0, 3.0, 3.0])
-_DROPOUT_B = np.array([16.0, 3.5, 3.0, 10.0, 4.0, 3.0, 3.0])
-_MEAN_GAP_SHAPE = np.array([0.0, 2.0, 3.0, 0.0, 2.0, 2.0, 2.0])
-_MEAN_GAP_SCALE = np.array([0.0, 50.0, 70.0, 0.0, 32.0, 55.0, 55.0])
+_DROPOUT_A = np.array([1.2, 5.5, 3.5, 1.2, 3.0, 5.0, 3.0])
+_DROPOUT_B = np.array([14.0, 3.0, 2.0, 10.0, 3.5, 2.5, 3.0])
+_MEAN_GAP_SHAPE = np.array([0.0, 0.8, 2.0, 0.0, 1.0, 0.8, 0.8])
+_MEAN_GAP_SCALE = np.array([0.0, 120.0, 80.0, 0.0, 60.0, 120.0, 120.0])
 _FIRST_DELAY_DAYS = np.array([3.0, 12.0, 20.0, 0.5, 8.0, 45.0, 30.0])
 _SAME_SESSION_BUY_P = np.array([0.5, 0.4, 0.3, 0.9, 0.35, 0.05, 0.0])
 _BROWSE_RATE = np.array([0.05, 0.02, 0.008, 0.002, 0.04, 0.012, 0.03])  # sessions / day
@@ -86,43 +86,49 @@ STORES = (
     ("st_par_01", 4, 60),
 )
 
+
+def _words(text: str) -> list[str]:
+    """The whitespace-separated words of a text."""
+    return text.split()
+
+
 _FIRST_NAMES = (
-    (
+    _words(
         "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William "
         "Barbara Richard Susan Joseph Jessica Thomas Sarah Chris Karen Daniel Emily Matthew "
         "Ashley Anthony Olivia Mark Emma Ethan Sophia Noah Ava Liam Mia Lucas Chloe"
-    ).split(),
-    (
+    ),
+    _words(
         "Oliver Amelia George Isla Harry Poppy Jack Freya Charlie Evie Alfie Grace Arthur "
         "Lily Oscar Ivy Henry Florence Leo Rosie Archie Millie Theo Daisy"
-    ).split(),
-    (
+    ),
+    _words(
         "Lukas Mia Leon Emma Finn Hannah Paul Lea Jonas Lena Felix Anna Noah Marie Elias "
         "Sophie Ben Laura Max Johanna Moritz Clara Jan Katharina"
-    ).split(),
-    (
+    ),
+    _words(
         "Gabriel Louise Raphael Jade Arthur Ambre Louis Alice Jules Rose Adam Anna Lucas "
         "Mila Hugo Lina Nathan Chloe Thomas Camille Pierre Manon Antoine Juliette"
-    ).split(),
+    ),
 )
 _LAST_NAMES = (
-    (
+    _words(
         "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Wilson "
         "Anderson Taylor Thomas Moore Jackson Martin Lee Thompson White Harris Clark Lewis "
         "Walker Young Allen King Wright Scott Nguyen Hill Green Baker Adams Nelson Carter"
-    ).split(),
-    (
+    ),
+    _words(
         "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Robinson Wright "
         "Thompson Evans Walker White Roberts Green Hall Wood Jackson Clarke Hughes Edwards"
-    ).split(),
-    (
+    ),
+    _words(
         "Mueller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch "
         "Richter Klein Wolf Schroeder Neumann Schwarz Braun Zimmermann Krueger Hartmann"
-    ).split(),
-    (
+    ),
+    _words(
         "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon "
         "Laurent Lefebvre Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard"
-    ).split(),
+    ),
 )
 _NAME_GROUP = np.array([0, 0, 1, 2, 3])  # country -> name list
 _EMAIL_DOMAINS = (
@@ -227,9 +233,7 @@ def _permute(values: np.ndarray, modulus: int, salt: int) -> np.ndarray:
     return (values * multiplier + 12_345 * salt) % modulus
 
 
-def _names(
-    rng: np.random.Generator, country: np.ndarray, lists: tuple[list[str], ...]
-) -> pa.Array:
+def _names(rng: np.random.Generator, country: np.ndarray, lists: tuple[list[str], ...]) -> pa.Array:
     """One random name per person from the list of the person's language group."""
     group = _NAME_GROUP[country]
     flat: list[str] = []
@@ -243,7 +247,11 @@ def _names(
 
 
 def _email_addresses(
-    rng: np.random.Generator, index: np.ndarray, country: np.ndarray, first: pa.Array, last: pa.Array
+    rng: np.random.Generator,
+    index: np.ndarray,
+    country: np.ndarray,
+    first: pa.Array,
+    last: pa.Array,
 ) -> pa.Array:
     """Canonical (lower-case) unique addresses: the person number keeps them unique."""
     n = len(index)
@@ -377,6 +385,8 @@ def _purchase_process(
     number = core.group_cumcount(person)
     shape = regularity[person]
     gaps = rng.gamma(shape, mean_gap_days[person] / shape) * MS_PER_DAY
+    # now and then a break: travel, a big bag, a gift from someone else
+    gaps *= np.where(rng.random(len(person)) < 0.1, rng.uniform(2, 4, len(person)), 1.0)
     gaps = np.maximum(gaps, 2 * MS_PER_DAY).astype(np.int64)
     gaps[number == 0] = 0
     cumulative = np.cumsum(gaps)
@@ -442,13 +452,13 @@ def build_people(
         np.where(
             persona == STORE,
             rng.uniform(12, 32, n),
-            rng.gamma(np.maximum(_MEAN_GAP_SHAPE[persona], 1.0), _MEAN_GAP_SCALE[persona]) + 10,
+            rng.gamma(np.maximum(_MEAN_GAP_SHAPE[persona], 0.5), _MEAN_GAP_SCALE[persona]) + 10,
         ),
     )
     regularity = np.where(
         persona == REGULAR,
-        rng.uniform(5, 12, n),
-        np.where(persona == STORE, rng.uniform(2, 5, n), np.where(persona == GIFT, 1.5, 1.0)),
+        rng.uniform(1.5, 5, n),
+        np.where(persona == STORE, rng.uniform(1.5, 4, n), np.where(persona == GIFT, 1.5, 1.0)),
     )
     same_session = rng.random(n) < _SAME_SESSION_BUY_P[persona]
     first_delay = np.where(
@@ -459,11 +469,20 @@ def build_people(
     first_purchase_ms = np.where(is_buyer, join_ms + first_delay, NEVER)
     purchases = _purchase_process(rng, first_purchase_ms, lifetime, mean_gap_days, regularity)
     last_index = np.cumsum(lifetime) - 1
-    dropout_ms = np.where(
-        (lifetime > 0) & (lifetime < MAX_PURCHASES),
-        purchases.ms[np.maximum(last_index, 0)] if len(purchases.ms) else NEVER,
-        NEVER,
-    )
+    last_ms = np.where(lifetime > 0, purchases.ms[np.maximum(last_index, 0)], NEVER)
+    # some who dropped out come back once, months later (a gift, a win-back, a move)
+    returns = (lifetime > 0) & (lifetime < MAX_PURCHASES) & (rng.random(n) < 0.25)
+    return_ms = last_ms + ((60 + rng.exponential(240, n)) * MS_PER_DAY).astype(np.int64)
+    if returns.any():
+        who = np.flatnonzero(returns)
+        person = np.concatenate([purchases.person, who])
+        ms = np.concatenate([purchases.ms, return_ms[who]])
+        number = np.concatenate([purchases.number, lifetime[who]])
+        order = np.lexsort((ms, person))
+        purchases = Purchases(person=person[order], ms=ms[order], number=number[order])
+        lifetime = lifetime + returns
+        last_ms = np.where(returns, return_ms, last_ms)
+    dropout_ms = np.where((lifetime > 0) & (lifetime < MAX_PURCHASES), last_ms, NEVER)
     equipment_candidates = np.flatnonzero(catalog.is_equipment)
     equipment = np.where(
         rng.random(n) < np.where(persona == REGULAR, 0.35, 0.15),
@@ -486,7 +505,7 @@ def build_people(
     borrow_owner = np.full(n, -1, dtype=np.int64)
     family_email_of = np.full(n, -1, dtype=np.int64)
     online = np.flatnonzero(np.isin(persona, (REGULAR, CASUAL, DEAL)))
-    n_pairs = min(len(online) // 4, max(3, round(n * 0.0015)))
+    n_pairs = min(len(online) // 4, max(5, round(n * 0.002)))
     if n_pairs:
         chosen = rng.permutation(online)[: 4 * n_pairs]
         owners, partners = chosen[:n_pairs], chosen[n_pairs : 2 * n_pairs]
@@ -579,9 +598,9 @@ def build_people(
         np.where(rng.random(n) < ios_share, IOS, ANDROID),
         np.where(rng.random(n) < 0.5, WEB_DESKTOP, WEB_MOBILE),
     )
-    device_start = join_ms[:, None] + (
-        rng.uniform(0, 400, (n, MAX_DEVICES)) * MS_PER_DAY
-    ).astype(np.int64)
+    device_start = join_ms[:, None] + (rng.uniform(0, 400, (n, MAX_DEVICES)) * MS_PER_DAY).astype(
+        np.int64
+    )
     device_start[:, 0] = join_ms
     device_weight = rng.exponential(0.6, (n, MAX_DEVICES))
     device_weight[:, 0] = 1.0
@@ -592,9 +611,9 @@ def build_people(
         np.where(platform == WEB_MOBILE, rng.uniform(7, 45, (n, MAX_DEVICES)), 1e6),
     )
     client_style = np.where(
-        platform >= IOS, _choice(rng, n * MAX_DEVICES, np.array([0.8, 0.12, 0.08])).reshape(
-            n, MAX_DEVICES
-        ), 0
+        platform >= IOS,
+        _choice(rng, n * MAX_DEVICES, np.array([0.8, 0.12, 0.08])).reshape(n, MAX_DEVICES),
+        0,
     )
     agent = rng.integers(0, 6, (n, MAX_DEVICES))
     tablet_owners = np.unique(borrow_owner[borrow_owner >= 0])
@@ -605,7 +624,6 @@ def build_people(
     home_ip = (
         first_octet[rng.integers(0, len(first_octet), n)].astype(np.int64) << 24
     ) + rng.integers(0, 1 << 24, n)
-
 
     # browsing engagement: active until dropping out (plus a tail), else a few weeks
     browse_rate = _BROWSE_RATE[persona] * rng.lognormal(0, 0.5, n)

@@ -17,12 +17,17 @@ Time split, never a random customer split (A = as_of):
 
 Probabilities are calibrated (Platt scaling, 5-fold cross-fitted inside the training
 snapshot). Brier is compared with the base-rate Brier p(1 - p) of the validation window.
+
+Two baselines are reported and never selected: a logistic regression on recency alone, and
+BG/NBD's probability of no purchase in the next H days (the CLV model's churn quantity,
+fitted without labels on the orders up to the validation cutoff).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, special
 from sklearn import metrics
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -30,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 # --- shared code -----------------------------------------------------------------------------
 # Functions and constants that other ML model files repeat (dbt ships each model as one
@@ -39,6 +45,9 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 CHURN_MODEL_REVISION = "churn-1"
 RANDOM_STATE = 42
 CALIBRATION_FOLDS = 5
+# One thread for OpenMP/BLAS while fitting: the data are small, thread pools crawl on a
+# busy machine (dbt runs models side by side), and results do not depend on core counts.
+MODEL_THREADS = 1
 # Look-back windows (days before the cutoff) of the behavioural features.
 FEATURE_WINDOWS_DAYS = (30, 90, 180, 365)
 FEATURES = (
@@ -64,8 +73,14 @@ CANDIDATES = {
 
 
 def engine_of(obj: object) -> str:
-    """Name of the library an object comes from ('duckdb', 'pyspark', 'bigframes', ...)."""
-    return type(obj).__module__.split(".")[0].lstrip("_")
+    """Name of the library an object comes from ('duckdb', 'pyspark', 'bigframes', ...).
+
+    dbt-duckdb hands Python models its own cursor wrapper (a dbt.adapters.duckdb class).
+    """
+    module = type(obj).__module__
+    if module.startswith("dbt.adapters.duckdb"):
+        return "duckdb"
+    return module.split(".")[0].lstrip("_")
 
 
 def to_pandas(frame: object) -> pd.DataFrame:
@@ -92,11 +107,12 @@ def from_pandas(frame: pd.DataFrame, session: object) -> object:
     return frame
 
 
-def parse_as_of(value: object) -> pd.Timestamp | None:
-    """The `as_of` var as rendered into the model config: a date, or null for 'latest'."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
-        return None
-    return pd.Timestamp(str(value)).normalize()
+def as_of_from_table(as_of: pd.DataFrame) -> pd.Timestamp:
+    """The project's as-of date: the one row of int_as_of (var as_of, or the latest event)."""
+    if len(as_of) != 1:
+        raise ValueError(f"int_as_of must have exactly one row, not {len(as_of)}")
+    dates = pd.to_datetime(as_of["as_of_date"])
+    return pd.Timestamp(dates.dt.tz_localize(None).dt.normalize().iloc[0])
 
 
 def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +133,10 @@ def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_as_of(as_of: pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timestamp:
-    """The given as_of date, or the latest completed order's date when none is given."""
+    """The given as_of date; without one (pure-function use), the latest completed order's.
+
+    The dbt models always pass int_as_of's date, the one every feature model uses.
+    """
     if as_of is not None:
         return as_of
     completed = orders.loc[orders["is_completed"], "order_date"]
@@ -219,14 +238,16 @@ def fit_candidate(name: str, features: pd.DataFrame, labels: pd.Series):
     """Fit a candidate on one labelled snapshot (rows in customer_id order)."""
     columns = list(CANDIDATES[name][0])
     estimator = build_candidate(name)
-    estimator.fit(features.loc[:, columns].to_numpy(), labels.to_numpy())
+    with threadpool_limits(limits=MODEL_THREADS):
+        estimator.fit(features.loc[:, columns].to_numpy(), labels.to_numpy())
     return estimator
 
 
 def predict_churn(name: str, estimator, features: pd.DataFrame) -> pd.Series:
     """Calibrated churn probabilities, indexed by customer_id."""
     columns = list(CANDIDATES[name][0])
-    probability = estimator.predict_proba(features.loc[:, columns].to_numpy())[:, 1]
+    with threadpool_limits(limits=MODEL_THREADS):
+        probability = estimator.predict_proba(features.loc[:, columns].to_numpy())[:, 1]
     return pd.Series(probability, index=features.index, name="churn_probability")
 
 
@@ -244,6 +265,157 @@ def risk_order(probability: pd.Series) -> np.ndarray:
 
 
 # --- end of shared code ----------------------------------------------------------------------
+
+
+# --- BG/NBD baseline ---------------------------------------------------------------------
+# The same functions as in clv_model_params.py / customer_lifetime_value.py (kept identical
+# by tests/python/test_ml_portability.py): BG/NBD's P(no purchase in the next H days), fitted
+# without labels on the orders up to the validation cutoff, is the churn baseline to beat.
+
+# The papers measure time in weeks; so do we (alpha is a rate per week).
+DAYS_PER_TIME_UNIT = 7.0
+# Bounds on log(parameter) for the optimiser: wide enough for any real data set.
+LOG_PARAM_BOUNDS = (-12.0, 12.0)
+BGNBD_PARAMS = ("r", "alpha", "a", "b")
+
+
+def summarise_customers(orders: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Per customer with a purchase on or before `cutoff`: x, t_x, T (weeks) and zbar.
+
+    Only completed orders count. `orders` is the output of `prepare_orders`.
+    Sorted by customer_id.
+    """
+    history = orders.loc[orders["is_completed"] & (orders["order_date"] <= cutoff)]
+    days = history.groupby(["customer_id", "order_date"], as_index=False, sort=True)["total"].sum()
+    days["is_first"] = ~days.duplicated("customer_id", keep="first")
+    repeat = days.loc[~days["is_first"]]
+    per_customer = days.groupby("customer_id", sort=True).agg(
+        first_date=("order_date", "min"),
+        last_date=("order_date", "max"),
+        transaction_days=("order_date", "size"),
+    )
+    repeat_value = repeat.groupby("customer_id", sort=True)["total"].mean()
+    unit = pd.Timedelta(days=DAYS_PER_TIME_UNIT)
+    summary = pd.DataFrame(
+        {
+            "customer_id": per_customer.index.astype(str),
+            "x": (per_customer["transaction_days"] - 1).to_numpy(dtype=float),
+            "t_x": ((per_customer["last_date"] - per_customer["first_date"]) / unit).to_numpy(),
+            "T": ((cutoff - per_customer["first_date"]) / unit).to_numpy(),
+            "zbar": repeat_value.reindex(per_customer.index).fillna(0.0).to_numpy(),
+        }
+    )
+    return summary.reset_index(drop=True)
+
+
+def bgnbd_log_likelihood(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """Per-customer BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6).
+
+    L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
+        + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
+    """
+    r, alpha, a, b = params
+    common = (
+        special.gammaln(r + x)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.betaln(a, b + x)
+        - special.betaln(a, b)
+    )
+    still_active = -(r + x) * np.log(alpha + T)
+    repeat = x > 0
+    # B(a+1, b+x-1) / B(a, b+x) = a / (b+x-1); only defined (and needed) when x > 0.
+    dropped_out = np.full_like(x, -np.inf, dtype=float)
+    dropped_out[repeat] = (
+        np.log(a) - np.log(b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    )
+    return common + np.logaddexp(still_active, dropped_out)
+
+
+def _maximise(neg_ll, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """Minimise a negative log-likelihood over log(parameters); returns params, LL, converged.
+
+    Nelder-Mead finds the basin without gradients, then L-BFGS-B polishes the optimum.
+    Both are deterministic.
+    """
+    bounds = [LOG_PARAM_BOUNDS] * len(start)
+
+    def objective(log_params: np.ndarray) -> float:
+        value = neg_ll(np.exp(np.clip(log_params, *LOG_PARAM_BOUNDS)))
+        return float(value) if np.isfinite(value) else 1e300
+
+    coarse = optimize.minimize(
+        objective,
+        np.log(start),
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 20_000, "maxfev": 20_000},
+    )
+    fine = optimize.minimize(
+        objective,
+        np.clip(coarse.x, *LOG_PARAM_BOUNDS),
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000},
+    )
+    best = fine if fine.fun <= coarse.fun else coarse
+    return np.exp(best.x), -float(best.fun), bool(coarse.success or fine.success)
+
+
+def fit_bgnbd(summary: pd.DataFrame) -> dict[str, float]:
+    """Maximum-likelihood BG/NBD parameters r, alpha, a, b from x, t_x, T."""
+    x = summary["x"].to_numpy(dtype=float)
+    t_x = summary["t_x"].to_numpy(dtype=float)
+    T = summary["T"].to_numpy(dtype=float)
+    if len(x) == 0:
+        raise ValueError("BG/NBD: no customers to fit")
+
+    def neg_ll(params: np.ndarray) -> float:
+        return -bgnbd_log_likelihood(params, x, t_x, T).sum()
+
+    # Start: r/alpha = the observed repeat rate per unit of time; a, b a mild dropout.
+    rate = max(x.sum() / max(T.sum(), 1e-9), 1e-3)
+    params, log_likelihood, converged = _maximise(neg_ll, np.array([1.0, 1.0 / rate, 1.0, 3.0]))
+    fitted = dict(zip(BGNBD_PARAMS, params.tolist(), strict=True))
+    fitted.update(log_likelihood=log_likelihood, n_customers=float(len(x)), converged=converged)
+    return fitted
+
+
+def _log_dropout_odds(
+    r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """log of [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x); -inf for one-time buyers.
+
+    It is the posterior odds of "dropped out after the last purchase" vs "still active".
+    """
+    out = np.full(x.shape, -np.inf)
+    rep = x > 0
+    out[rep] = (
+        np.log(a)
+        - np.log(b + x[rep] - 1)
+        + (r + x[rep]) * (np.log(alpha + T[rep]) - np.log(alpha + t_x[rep]))
+    )
+    return out
+
+
+def bgnbd_prob_no_purchase(
+    params: dict[str, float], t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """P(no purchase in (T, T+t] | x, t_x, T) under BG/NBD.
+
+    With the likelihood L = A (alpha+T)^-(r+x) + [x>0] A a/(b+x-1) (alpha+t_x)^-(r+x)
+    (A the factor common to both terms), "no purchase in the next t" keeps the dropped-out
+    term and turns the active term into A (alpha+T+t)^-(r+x) (Poisson silence for t more):
+        P = [(alpha+T+t)^-(r+x) + D] / [(alpha+T)^-(r+x) + D],
+        D = [x>0] a/(b+x-1) (alpha+t_x)^-(r+x).
+    """
+    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    # Work relative to (alpha+T)^-(r+x) to stay finite for heavy buyers.
+    log_silent = -(r + x) * (np.log(alpha + T + t) - np.log(alpha + T))
+    log_dropped = _log_dropout_odds(r, alpha, a, b, x, t_x, T)
+    return np.exp(np.logaddexp(log_silent, log_dropped) - np.logaddexp(0.0, log_dropped))
 
 
 def top_decile_lift(labels: pd.Series, probability: pd.Series) -> float:
@@ -272,6 +444,28 @@ def evaluate(labels: pd.Series, probability: pd.Series) -> dict[str, float]:
     }
 
 
+def bgnbd_baseline(
+    orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int, labels: pd.Series
+) -> dict[str, object]:
+    """The metrics row of BG/NBD's P(no purchase in the next H days) at the validation cutoff.
+
+    BG/NBD needs no labels, so it is fitted on the orders up to the validation cutoff itself,
+    as customer_lifetime_value does at as_of.
+    """
+    summary = summarise_customers(orders, cutoff)
+    fit = fit_bgnbd(summary)
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    silent = bgnbd_prob_no_purchase(fit, horizon_days / DAYS_PER_TIME_UNIT, x, t_x, T)
+    probability = pd.Series(silent, index=summary["customer_id"].to_numpy()).reindex(labels.index)
+    return {
+        "model_name": "bgnbd_prob_no_purchase",
+        "is_baseline": True,
+        "fit_cutoff": cutoff.date(),
+        **evaluate(labels, probability),
+        "features": "x, t_x, T (BG/NBD: repeat purchase days, recency and age in weeks)",
+    }
+
+
 def build_churn_metrics(
     orders: pd.DataFrame, as_of: pd.Timestamp | None, horizon_days: int
 ) -> pd.DataFrame:
@@ -289,10 +483,12 @@ def build_churn_metrics(
             {
                 "model_name": name,
                 "is_baseline": is_baseline,
+                "fit_cutoff": training_cutoff.date(),
                 **evaluate(valid_y, predict_churn(name, estimator, valid_x)),
                 "features": ", ".join(columns),
             }
         )
+    rows.append(bgnbd_baseline(prepared, validation_cutoff, horizon_days, valid_y))
     table = pd.DataFrame(rows)
     eligible = table.loc[~table["is_baseline"]]
     # Highest validation ROC-AUC wins; on a tie the first candidate listed.
@@ -320,7 +516,7 @@ def build_churn_metrics(
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    as_of = parse_as_of(dbt.config.meta_get("as_of"))
+    as_of = as_of_from_table(to_pandas(dbt.ref("int_as_of")))
     horizon_days = int(dbt.config.meta_get("churn_horizon_days"))
     orders = to_pandas(dbt.ref("int_orders_resolved"))
     return from_pandas(build_churn_metrics(orders, as_of, horizon_days), session)

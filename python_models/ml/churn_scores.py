@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 RISK_BANDS = ("low", "medium", "high")
 
@@ -33,6 +34,9 @@ RISK_BANDS = ("low", "medium", "high")
 CHURN_MODEL_REVISION = "churn-1"
 RANDOM_STATE = 42
 CALIBRATION_FOLDS = 5
+# One thread for OpenMP/BLAS while fitting: the data are small, thread pools crawl on a
+# busy machine (dbt runs models side by side), and results do not depend on core counts.
+MODEL_THREADS = 1
 # Look-back windows (days before the cutoff) of the behavioural features.
 FEATURE_WINDOWS_DAYS = (30, 90, 180, 365)
 FEATURES = (
@@ -58,8 +62,14 @@ CANDIDATES = {
 
 
 def engine_of(obj: object) -> str:
-    """Name of the library an object comes from ('duckdb', 'pyspark', 'bigframes', ...)."""
-    return type(obj).__module__.split(".")[0].lstrip("_")
+    """Name of the library an object comes from ('duckdb', 'pyspark', 'bigframes', ...).
+
+    dbt-duckdb hands Python models its own cursor wrapper (a dbt.adapters.duckdb class).
+    """
+    module = type(obj).__module__
+    if module.startswith("dbt.adapters.duckdb"):
+        return "duckdb"
+    return module.split(".")[0].lstrip("_")
 
 
 def to_pandas(frame: object) -> pd.DataFrame:
@@ -86,11 +96,12 @@ def from_pandas(frame: pd.DataFrame, session: object) -> object:
     return frame
 
 
-def parse_as_of(value: object) -> pd.Timestamp | None:
-    """The `as_of` var as rendered into the model config: a date, or null for 'latest'."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
-        return None
-    return pd.Timestamp(str(value)).normalize()
+def as_of_from_table(as_of: pd.DataFrame) -> pd.Timestamp:
+    """The project's as-of date: the one row of int_as_of (var as_of, or the latest event)."""
+    if len(as_of) != 1:
+        raise ValueError(f"int_as_of must have exactly one row, not {len(as_of)}")
+    dates = pd.to_datetime(as_of["as_of_date"])
+    return pd.Timestamp(dates.dt.tz_localize(None).dt.normalize().iloc[0])
 
 
 def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +122,10 @@ def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_as_of(as_of: pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timestamp:
-    """The given as_of date, or the latest completed order's date when none is given."""
+    """The given as_of date; without one (pure-function use), the latest completed order's.
+
+    The dbt models always pass int_as_of's date, the one every feature model uses.
+    """
     if as_of is not None:
         return as_of
     completed = orders.loc[orders["is_completed"], "order_date"]
@@ -213,14 +227,16 @@ def fit_candidate(name: str, features: pd.DataFrame, labels: pd.Series):
     """Fit a candidate on one labelled snapshot (rows in customer_id order)."""
     columns = list(CANDIDATES[name][0])
     estimator = build_candidate(name)
-    estimator.fit(features.loc[:, columns].to_numpy(), labels.to_numpy())
+    with threadpool_limits(limits=MODEL_THREADS):
+        estimator.fit(features.loc[:, columns].to_numpy(), labels.to_numpy())
     return estimator
 
 
 def predict_churn(name: str, estimator, features: pd.DataFrame) -> pd.Series:
     """Calibrated churn probabilities, indexed by customer_id."""
     columns = list(CANDIDATES[name][0])
-    probability = estimator.predict_proba(features.loc[:, columns].to_numpy())[:, 1]
+    with threadpool_limits(limits=MODEL_THREADS):
+        probability = estimator.predict_proba(features.loc[:, columns].to_numpy())[:, 1]
     return pd.Series(probability, index=features.index, name="churn_probability")
 
 
@@ -379,7 +395,7 @@ def read_previous_run(dbt, session) -> pd.DataFrame | None:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    as_of = parse_as_of(dbt.config.meta_get("as_of"))
+    as_of = as_of_from_table(to_pandas(dbt.ref("int_as_of")))
     thresholds = {
         "medium": (
             float(dbt.config.meta_get("churn_medium_risk_enter")),

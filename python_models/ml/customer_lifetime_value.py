@@ -35,8 +35,14 @@ QUADRATURE_NODES = 64
 
 
 def engine_of(obj: object) -> str:
-    """Name of the library an object comes from ('duckdb', 'pyspark', 'bigframes', ...)."""
-    return type(obj).__module__.split(".")[0].lstrip("_")
+    """Name of the library an object comes from ('duckdb', 'pyspark', 'bigframes', ...).
+
+    dbt-duckdb hands Python models its own cursor wrapper (a dbt.adapters.duckdb class).
+    """
+    module = type(obj).__module__
+    if module.startswith("dbt.adapters.duckdb"):
+        return "duckdb"
+    return module.split(".")[0].lstrip("_")
 
 
 def to_pandas(frame: object) -> pd.DataFrame:
@@ -63,11 +69,12 @@ def from_pandas(frame: pd.DataFrame, session: object) -> object:
     return frame
 
 
-def parse_as_of(value: object) -> pd.Timestamp | None:
-    """The `as_of` var as rendered into the model config: a date, or null for 'latest'."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
-        return None
-    return pd.Timestamp(str(value)).normalize()
+def as_of_from_table(as_of: pd.DataFrame) -> pd.Timestamp:
+    """The project's as-of date: the one row of int_as_of (var as_of, or the latest event)."""
+    if len(as_of) != 1:
+        raise ValueError(f"int_as_of must have exactly one row, not {len(as_of)}")
+    dates = pd.to_datetime(as_of["as_of_date"])
+    return pd.Timestamp(dates.dt.tz_localize(None).dt.normalize().iloc[0])
 
 
 def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +95,10 @@ def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_as_of(as_of: pd.Timestamp | None, orders: pd.DataFrame) -> pd.Timestamp:
-    """The given as_of date, or the latest completed order's date when none is given."""
+    """The given as_of date; without one (pure-function use), the latest completed order's.
+
+    The dbt models always pass int_as_of's date, the one every feature model uses.
+    """
     if as_of is not None:
         return as_of
     completed = orders.loc[orders["is_completed"], "order_date"]
@@ -315,7 +325,7 @@ def build_customer_lifetime_value(
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    as_of = parse_as_of(dbt.config.meta_get("as_of"))
+    as_of = as_of_from_table(to_pandas(dbt.ref("int_as_of")))
     orders = to_pandas(dbt.ref("int_orders_resolved"))
     params = to_pandas(dbt.ref("clv_model_params"))
     table = build_customer_lifetime_value(

@@ -7,6 +7,7 @@ see tests/python/data/README.md.
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -178,33 +179,42 @@ def test_conditional_expectation_matches_the_papers_worked_example() -> None:
 def posterior_expectation_by_integration(
     params: dict[str, float], t: float, x: float, t_x: float, T: float
 ) -> tuple[float, float]:
-    """E[Y(t)] and P(no purchase in t) by brute-force integration over (lambda, p)."""
-    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
-    lam_prior = stats.gamma(r, scale=1 / alpha)
-    p_prior = stats.beta(a, b)
+    """E[Y(t)] and P(no purchase in t) by brute-force integration over (lambda, p).
 
-    def likelihood(lam: float, p: float) -> tuple[float, float]:
-        active = (1 - p) ** x * lam**x * np.exp(-lam * T)
-        dropped = p * (1 - p) ** (x - 1) * lam**x * np.exp(-lam * t_x) if x > 0 else 0.0
-        return active, dropped
+    Straight from the model's story: the joint likelihood of (x, t_x, T) given (lambda, p)
+    is "still active" (1-p)^x lambda^x e^(-lambda T) plus "dropped out after the last
+    purchase" p (1-p)^(x-1) lambda^x e^(-lambda t_x), weighted by the Gamma and Beta priors.
+    """
+    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+    log_norm = r * math.log(alpha) - math.lgamma(r) - (math.lgamma(a) + math.lgamma(b))
+    log_norm += math.lgamma(a + b)
 
     def integrand(kind: str):
         def f(lam: float, p: float) -> float:
-            active, dropped = likelihood(lam, p)
-            prior = lam_prior.pdf(lam) * p_prior.pdf(p)
+            if lam <= 0 or p <= 0 or p >= 1:
+                return 0.0
+            log_prior = (
+                log_norm
+                + (r - 1) * math.log(lam)
+                - alpha * lam
+                + (a - 1) * math.log(p)
+                + (b - 1) * math.log1p(-p)
+            )
+            base = math.exp(log_prior + x * math.log(lam) + x * math.log1p(-p))
+            active = base * math.exp(-lam * T)
+            dropped = base * p / (1 - p) * math.exp(-lam * t_x) if x > 0 else 0.0
             if kind == "evidence":
-                value = active + dropped
-            elif kind == "purchases":  # E[X(t) | lambda, p, active] = (1 - e^{-lambda p t}) / p
-                value = active * -np.expm1(-lam * p * t) / p
-            else:  # no purchase: silent for t more if active, or already gone
-                value = active * np.exp(-lam * t) + dropped
-            return value * prior
+                return active + dropped
+            if kind == "purchases":  # E[X(t) | lambda, p, active] = (1 - e^(-lambda p t)) / p
+                return active * -math.expm1(-lam * p * t) / p
+            return active * math.exp(-lam * t) + dropped  # silent t more, or already gone
 
         return f
 
+    upper = stats.gamma(r + x, scale=1 / (alpha + t_x)).ppf(1 - 1e-12)
+
     def integral(kind: str) -> float:
-        upper = lam_prior.ppf(1 - 1e-10) + 5 * (x + 1) / (alpha + t_x)
-        return integrate.dblquad(integrand(kind), 0, 1, 0, upper, epsabs=1e-13, epsrel=1e-9)[0]
+        return integrate.dblquad(integrand(kind), 0, 1, 0, upper, epsabs=0, epsrel=1e-8)[0]
 
     evidence = integral("evidence")
     return integral("purchases") / evidence, integral("silent") / evidence
@@ -424,3 +434,14 @@ def test_clv_is_deterministic_and_ignores_row_order(demo_orders: pd.DataFrame) -
     first = clv_model.build_customer_lifetime_value(demo_orders, params, None, 90, 12, 0.10)
     second = clv_model.build_customer_lifetime_value(shuffled, params_again, None, 90, 12, 0.10)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_clv_uses_nothing_after_as_of(demo_orders: pd.DataFrame) -> None:
+    as_of = pd.Timestamp(demo_orders["order_date"].max()) - pd.Timedelta(days=45)
+    known = demo_orders.loc[demo_orders["order_date"] <= as_of]
+    params, _ = params_model.build_clv_params(demo_orders, as_of)
+    pd.testing.assert_frame_equal(params, params_model.build_clv_params(known, as_of)[0])
+    pd.testing.assert_frame_equal(
+        clv_model.build_customer_lifetime_value(demo_orders, params, as_of, 90, 12, 0.1),
+        clv_model.build_customer_lifetime_value(known, params, as_of, 90, 12, 0.1),
+    )

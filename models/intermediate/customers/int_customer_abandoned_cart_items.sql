@@ -128,7 +128,7 @@ final as (
         first_added_at,
         last_added_at,
         last_order_at,
-        quantity * unit_price as line_value
+        cast(quantity * unit_price as numeric(18, 2)) as line_value
     from items_in_cart
 )
 

@@ -18,8 +18,8 @@ carts as (
         min(first_added_at) as abandoned_cart_started_at,
         max(last_order_at) as last_order_at,
         count(*) as abandoned_cart_product_count,
-        sum(quantity) as abandoned_cart_quantity,
-        sum(line_value) as abandoned_cart_value,
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as abandoned_cart_quantity,
+        cast(sum(line_value) as numeric(18, 2)) as abandoned_cart_value,
         {{ dbt.listagg('product_id', "','", 'order by product_id') }}
             as abandoned_cart_product_ids
     from cart_items

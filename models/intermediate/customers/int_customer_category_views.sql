@@ -13,15 +13,15 @@ category_views as (
         customer_id,
         product_category,
         {% for days in windows -%}
-            sum(
+            cast(sum(
                 case
                     when {{ composable_cdp.in_feature_window('days_before_as_of', days) }}
                         then product_views
                     else 0
                 end
-            ) as product_views_{{ days }}d,
+            ) as {{ dbt.type_bigint() }}) as product_views_{{ days }}d,
         {% endfor -%}
-        sum(product_views) as product_views_total,
+        cast(sum(product_views) as {{ dbt.type_bigint() }}) as product_views_total,
         max(activity_date) as last_viewed_date
     from daily_category_views
     group by 1, 2

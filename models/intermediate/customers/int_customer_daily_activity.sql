@@ -33,11 +33,9 @@ tracked_days as (
         customer_id,
         activity_date,
         count(*) as tracked_events,
-        sum(case when event_name = 'Product Viewed' then 1 else 0 end) as product_views,
-        sum(case when event_name = 'Product Added' then 1 else 0 end) as cart_adds,
-        sum(
-            case when event_name = 'Checkout Started' then 1 else 0 end
-        ) as checkouts_started
+        count(case when event_name = 'Product Viewed' then 1 end) as product_views,
+        count(case when event_name = 'Product Added' then 1 end) as cart_adds,
+        count(case when event_name = 'Checkout Started' then 1 end) as checkouts_started
     from tracks_until_as_of
     group by 1, 2
 ),
@@ -63,9 +61,9 @@ order_days as (
         customer_id,
         activity_date,
         count(*) as orders_placed,
-        sum(case when is_completed then 1 else 0 end) as orders_completed,
-        sum(case when status = 'refunded' then 1 else 0 end) as orders_refunded,
-        sum(case when status = 'cancelled' then 1 else 0 end) as orders_cancelled,
+        count(case when is_completed then 1 end) as orders_completed,
+        count(case when status = 'refunded' then 1 end) as orders_refunded,
+        count(case when status = 'cancelled' then 1 end) as orders_cancelled,
         sum(case when is_completed then net_revenue else 0 end) as net_revenue
     from orders_until_as_of
     group by 1, 2
@@ -105,7 +103,7 @@ final as (
         customer_days.orders_completed,
         customer_days.orders_refunded,
         customer_days.orders_cancelled,
-        customer_days.net_revenue
+        cast(customer_days.net_revenue as numeric(18, 2)) as net_revenue
     from customer_days
     cross join as_of
 )

@@ -1,6 +1,7 @@
 -- One row per customer, day and product category with product views on or
 -- before as_of_date. The category is the event's own, else the catalogue's for
--- its product_id; views whose category is unknown either way are left out.
+-- its product_id, lowercased and trimmed; views whose category is unknown
+-- either way are left out.
 with
 
 tracks as (
@@ -19,7 +20,10 @@ product_views as (
     select
         tracks.customer_id,
         tracks.event_date as activity_date,
-        coalesce(tracks.product_category, products.category) as product_category
+        -- categories compare case- and space-insensitively ('Coffee ' = 'coffee')
+        nullif(
+            lower(trim(coalesce(tracks.product_category, products.category))), ''
+        ) as product_category
     from tracks
     cross join as_of
     left join products

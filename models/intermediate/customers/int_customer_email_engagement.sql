@@ -12,17 +12,20 @@ customer_engagement as (
     select
         customer_id,
         {% for days in windows -%}
-            sum(email_sends_{{ days }}d) as email_sends_{{ days }}d,
-            sum(email_opens_{{ days }}d) as email_opens_{{ days }}d,
-            sum(email_clicks_{{ days }}d) as email_clicks_{{ days }}d,
+            cast(sum(email_sends_{{ days }}d) as {{ dbt.type_bigint() }})
+                as email_sends_{{ days }}d,
+            cast(sum(email_opens_{{ days }}d) as {{ dbt.type_bigint() }})
+                as email_opens_{{ days }}d,
+            cast(sum(email_clicks_{{ days }}d) as {{ dbt.type_bigint() }})
+                as email_clicks_{{ days }}d,
         {% endfor -%}
-        sum(email_sends_total) as email_sends_total,
-        sum(email_opens_total) as email_opens_total,
-        sum(email_clicks_total) as email_clicks_total,
-        sum(email_unsubscribes) as email_unsubscribes,
-        sum(email_bounces) as email_bounces,
-        sum(email_hard_bounces) as email_hard_bounces,
-        sum(email_complaints) as email_complaints,
+        cast(sum(email_sends_total) as {{ dbt.type_bigint() }}) as email_sends_total,
+        cast(sum(email_opens_total) as {{ dbt.type_bigint() }}) as email_opens_total,
+        cast(sum(email_clicks_total) as {{ dbt.type_bigint() }}) as email_clicks_total,
+        cast(sum(email_unsubscribes) as {{ dbt.type_bigint() }}) as email_unsubscribes,
+        cast(sum(email_bounces) as {{ dbt.type_bigint() }}) as email_bounces,
+        cast(sum(email_hard_bounces) as {{ dbt.type_bigint() }}) as email_hard_bounces,
+        cast(sum(email_complaints) as {{ dbt.type_bigint() }}) as email_complaints,
         max(last_email_sent_at) as last_email_sent_at,
         max(last_email_opened_at) as last_email_opened_at,
         max(last_email_clicked_at) as last_email_clicked_at

@@ -36,22 +36,22 @@ series_engagement as (
         campaign_series,
         {% for days in windows -%}
             {%- set in_window = composable_cdp.in_feature_window('days_before_as_of', days) -%}
-            sum(case when event_type = 'sent' and {{ in_window }} then 1 else 0 end)
+            count(case when event_type = 'sent' and {{ in_window }} then 1 end)
                 as email_sends_{{ days }}d,
-            sum(case when event_type = 'opened' and {{ in_window }} then 1 else 0 end)
+            count(case when event_type = 'opened' and {{ in_window }} then 1 end)
                 as email_opens_{{ days }}d,
-            sum(case when event_type = 'clicked' and {{ in_window }} then 1 else 0 end)
+            count(case when event_type = 'clicked' and {{ in_window }} then 1 end)
                 as email_clicks_{{ days }}d,
         {% endfor -%}
-        sum(case when event_type = 'sent' then 1 else 0 end) as email_sends_total,
-        sum(case when event_type = 'opened' then 1 else 0 end) as email_opens_total,
-        sum(case when event_type = 'clicked' then 1 else 0 end) as email_clicks_total,
-        sum(case when event_type = 'unsubscribed' then 1 else 0 end) as email_unsubscribes,
-        sum(case when event_type = 'bounced' then 1 else 0 end) as email_bounces,
-        sum(
-            case when event_type = 'bounced' and bounce_type = 'hard' then 1 else 0 end
+        count(case when event_type = 'sent' then 1 end) as email_sends_total,
+        count(case when event_type = 'opened' then 1 end) as email_opens_total,
+        count(case when event_type = 'clicked' then 1 end) as email_clicks_total,
+        count(case when event_type = 'unsubscribed' then 1 end) as email_unsubscribes,
+        count(case when event_type = 'bounced' then 1 end) as email_bounces,
+        count(
+            case when event_type = 'bounced' and bounce_type = 'hard' then 1 end
         ) as email_hard_bounces,
-        sum(case when event_type = 'complained' then 1 else 0 end) as email_complaints,
+        count(case when event_type = 'complained' then 1 end) as email_complaints,
         max(case when event_type = 'sent' then occurred_at end) as last_email_sent_at,
         max(case when event_type = 'opened' then occurred_at end) as last_email_opened_at,
         max(case when event_type = 'clicked' then occurred_at end) as last_email_clicked_at

@@ -14,17 +14,27 @@ windowed as (
         customer_id,
         {% for days in windows -%}
             {%- set in_window = composable_cdp.in_feature_window('days_before_as_of', days) -%}
-            sum(case when {{ in_window }} then product_views else 0 end)
-                as product_views_{{ days }}d,
-            sum(case when {{ in_window }} then cart_adds else 0 end)
-                as cart_adds_{{ days }}d,
-            sum(case when {{ in_window }} then checkouts_started else 0 end)
-                as checkouts_started_{{ days }}d,
-            sum(case when {{ in_window }} then orders_completed else 0 end)
-                as orders_{{ days }}d,
-            sum(case when {{ in_window }} then net_revenue else 0 end)
-                as net_revenue_{{ days }}d,
-            sum(case when {{ in_window }} then 1 else 0 end)
+            cast(
+                sum(case when {{ in_window }} then product_views else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as product_views_{{ days }}d,
+            cast(
+                sum(case when {{ in_window }} then cart_adds else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as cart_adds_{{ days }}d,
+            cast(
+                sum(case when {{ in_window }} then checkouts_started else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as checkouts_started_{{ days }}d,
+            cast(
+                sum(case when {{ in_window }} then orders_completed else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as orders_{{ days }}d,
+            cast(
+                sum(case when {{ in_window }} then net_revenue else 0 end)
+                as numeric(18, 2)
+            ) as net_revenue_{{ days }}d,
+            count(case when {{ in_window }} then 1 end)
                 as active_days_{{ days }}d,
         {% endfor -%}
         count(*) as active_days_total,

@@ -51,12 +51,12 @@ last_gaps as (
 order_totals as (
     select
         customer_id,
-        sum(orders_placed) as orders_placed,
-        sum(orders_completed) as completed_order_count,
-        sum(orders_refunded) as refunded_order_count,
-        sum(orders_cancelled) as cancelled_order_count,
-        sum(case when orders_completed > 0 then 1 else 0 end) as purchase_days,
-        sum(net_revenue) as net_revenue,
+        cast(sum(orders_placed) as {{ dbt.type_bigint() }}) as orders_placed,
+        cast(sum(orders_completed) as {{ dbt.type_bigint() }}) as completed_order_count,
+        cast(sum(orders_refunded) as {{ dbt.type_bigint() }}) as refunded_order_count,
+        cast(sum(orders_cancelled) as {{ dbt.type_bigint() }}) as cancelled_order_count,
+        count(case when orders_completed > 0 then 1 end) as purchase_days,
+        cast(sum(net_revenue) as numeric(18, 2)) as net_revenue,
         min(case when orders_completed > 0 then activity_date end) as first_order_date,
         max(case when orders_completed > 0 then activity_date end) as last_order_date
     from order_days
@@ -76,8 +76,10 @@ final as (
         order_totals.orders_placed,
         order_totals.refunded_order_count,
         order_totals.cancelled_order_count,
-        round(
-            order_totals.net_revenue / nullif(order_totals.completed_order_count, 0), 2
+        cast(
+            round(
+                order_totals.net_revenue / nullif(order_totals.completed_order_count, 0), 2
+            ) as numeric(18, 2)
         ) as average_order_value,
         case
             when order_totals.purchase_days > 1

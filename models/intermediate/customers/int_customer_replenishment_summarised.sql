@@ -38,7 +38,7 @@ counts as (
     select
         customer_id,
         count(*) as consumable_products_bought,
-        sum(case when is_replenishment_due then 1 else 0 end) as replenishment_due_product_count
+        count(case when is_replenishment_due then 1 end) as replenishment_due_product_count
     from replenishment
     group by 1
 ),

@@ -1,9 +1,12 @@
 -- One row per customer of dim_customers with at least one completed order on
 -- or before as_of_date: R, F and M quintile scores (1-5) and the named
--- segment of the R×F cell. Each ntile orders ALL scored customers by one
--- unique, deterministic key (ties broken by the other measures, then
--- customer_id), so DuckDB and BigQuery give the same scores and every score
--- holds 20% of the scored customers, ± 1.
+-- segment of the R×F cell. Each ntile orders ALL scored customers by its
+-- measure, ties broken by customer_id: a unique, deterministic order, so
+-- DuckDB and BigQuery give the same scores and every score holds 20% of the
+-- scored customers, ± 1. The tie-break is deliberately not another measure:
+-- half the buyers may share frequency = 1, and breaking that tie by recency
+-- would tie F to R and empty whole cells (no one-time buyer could be R5 F1,
+-- New Customers). customer_id is a hash, unrelated to behaviour.
 with
 
 customers as (
@@ -37,17 +40,11 @@ scored as (
         frequency,
         monetary,
         -- 5 = most recent: the longest ago sort first, into score 1.
-        ntile(5) over (
-            order by recency_days desc, frequency asc, monetary asc, customer_id asc
-        ) as recency_score,
-        -- 5 = most order days; equal counts: the more recent ranks higher.
-        ntile(5) over (
-            order by frequency asc, recency_days desc, monetary asc, customer_id asc
-        ) as frequency_score,
-        -- 5 = most net revenue; equal revenue: the more frequent ranks higher.
-        ntile(5) over (
-            order by monetary asc, frequency asc, recency_days desc, customer_id asc
-        ) as monetary_score
+        ntile(5) over (order by recency_days desc, customer_id asc) as recency_score,
+        -- 5 = most distinct order days.
+        ntile(5) over (order by frequency asc, customer_id asc) as frequency_score,
+        -- 5 = most net revenue.
+        ntile(5) over (order by monetary asc, customer_id asc) as monetary_score
     from purchasers
 ),
 

@@ -33,6 +33,7 @@ renamed as (
         {{ normalize_id('loyalty_number') }} as loyalty_number,
         {{ normalize_id('store_id') }} as store_id,
         {{ parse_timestamp('ordered_at') }} as ordered_at,
+        cast({{ parse_timestamp('ordered_at') }} as date) as order_date,
         upper(trim(currency)) as currency,
         cast(subtotal as decimal(18, 2)) as subtotal,
         cast(discount as decimal(18, 2)) as discount,
@@ -40,6 +41,7 @@ renamed as (
         cast(tax as decimal(18, 2)) as tax,
         cast(total as decimal(18, 2)) as total,
         lower(trim(status)) as status,
+        lower(trim(status)) = 'completed' as is_completed,
         {{ parse_timestamp('updated_at') }} as updated_at,
         {{ parse_timestamp('_loaded_at') }} as loaded_at,
         row_fingerprint
@@ -65,7 +67,7 @@ final as (
         loyalty_number,
         store_id,
         ordered_at,
-        cast(ordered_at as date) as order_date,
+        order_date,
         currency,
         subtotal,
         discount,
@@ -73,7 +75,7 @@ final as (
         tax,
         total,
         status,
-        status = 'completed' as is_completed,
+        is_completed,
         updated_at,
         loaded_at
     from deduplicated

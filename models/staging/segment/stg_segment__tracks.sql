@@ -102,7 +102,8 @@ final as (
         {{ try_cast(
             json_extract_scalar('properties', '$.revenue'), 'decimal(18, 2)'
         ) }} as order_revenue,
-        upper(trim({{ json_extract_scalar('properties', '$.currency') }})) as currency
+        upper(trim({{ json_extract_scalar('properties', '$.currency') }})) as currency,
+        {{ normalize_id(json_extract_scalar('properties', '$.cart_id')) }} as cart_id
     from named
 )
 

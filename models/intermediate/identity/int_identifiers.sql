@@ -1,0 +1,171 @@
+{#-
+    The nodes of the identity graph: one row per normalised
+    (identifier_type, identifier_value) seen in any record, with where and when
+    it was seen. Junk values of the blocklist seed (matched case-insensitively,
+    for the listed type or `*`) are flagged and get no node id: they never
+    become edges. node_id orders identifiers strongest first (type priority,
+    then value), so the smallest node of a component is its strongest identifier.
+-#}
+with
+
+records as (
+    select * from {{ ref('int_identity_records') }}
+),
+
+identifier_limits as (
+    select * from {{ ref('identifier_limits') }}
+),
+
+identifier_blocklist as (
+    select * from {{ ref('identifier_blocklist') }}
+),
+
+observations as (
+    select
+        record_source,
+        'user_id' as identifier_type,
+        user_id as identifier_value,
+        record_count,
+        first_seen_at,
+        last_seen_at
+    from records
+    where user_id is not null
+    union all
+    select
+        record_source,
+        'email' as identifier_type,
+        email as identifier_value,
+        record_count,
+        first_seen_at,
+        last_seen_at
+    from records
+    where email is not null
+    union all
+    select
+        record_source,
+        'phone' as identifier_type,
+        phone as identifier_value,
+        record_count,
+        first_seen_at,
+        last_seen_at
+    from records
+    where phone is not null
+    union all
+    select
+        record_source,
+        'loyalty_number' as identifier_type,
+        loyalty_number as identifier_value,
+        record_count,
+        first_seen_at,
+        last_seen_at
+    from records
+    where loyalty_number is not null
+    union all
+    select
+        record_source,
+        'device_id' as identifier_type,
+        device_id as identifier_value,
+        record_count,
+        first_seen_at,
+        last_seen_at
+    from records
+    where device_id is not null
+    union all
+    select
+        record_source,
+        'anonymous_id' as identifier_type,
+        anonymous_id as identifier_value,
+        record_count,
+        first_seen_at,
+        last_seen_at
+    from records
+    where anonymous_id is not null
+),
+
+per_source as (
+    select
+        identifier_type,
+        identifier_value,
+        record_source,
+        sum(record_count) as record_count,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from observations
+    group by 1, 2, 3
+),
+
+identifiers as (
+    select
+        identifier_type,
+        identifier_value,
+        {{ dbt.listagg('record_source', "','", 'order by record_source') }} as record_sources,
+        sum(record_count) as record_count,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from per_source
+    group by 1, 2
+),
+
+-- an empty blocked_value in the seed stands for empty / whitespace-only values
+blocked as (
+    select
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        min(identifier_blocklist.reason) as blocked_reason
+    from identifiers
+    inner join identifier_blocklist
+        on
+            lower(trim(identifiers.identifier_value))
+            = coalesce(lower(trim(identifier_blocklist.blocked_value)), '')
+            and identifier_blocklist.identifier_type in ('*', identifiers.identifier_type)
+    group by 1, 2
+),
+
+flagged as (
+    select
+        identifiers.*,
+        identifier_limits.priority as identifier_priority,
+        identifier_limits.is_strong as is_strong_identifier,
+        blocked.blocked_reason,
+        blocked.blocked_reason is not null as is_blocked
+    from identifiers
+    left join identifier_limits
+        on identifiers.identifier_type = identifier_limits.identifier_type
+    left join blocked
+        on
+            identifiers.identifier_type = blocked.identifier_type
+            and identifiers.identifier_value = blocked.identifier_value
+),
+
+numbered as (
+    select
+        identifier_type,
+        identifier_value,
+        row_number() over (
+            order by identifier_priority, identifier_value
+        ) as node_id
+    from flagged
+    where not is_blocked
+),
+
+final as (
+    select
+        flagged.identifier_type,
+        flagged.identifier_value,
+        numbered.node_id,
+        flagged.identifier_priority,
+        flagged.is_strong_identifier,
+        flagged.is_blocked,
+        flagged.blocked_reason,
+        flagged.record_sources,
+        flagged.record_count,
+        flagged.first_seen_at,
+        flagged.last_seen_at
+    from flagged
+    left join numbered
+        on
+            flagged.identifier_type = numbered.identifier_type
+            and flagged.identifier_value = numbered.identifier_value
+)
+
+select * from final
