@@ -41,32 +41,32 @@ new_merges as (
         bridging_identifier_value
     from merged_rows
 ),
-{%- if is_incremental() %}
+{% if is_incremental() %}
 
--- earlier merges whose survivor has merged in turn now end at the new survivor
-rechained as (
-    select
-        earlier.old_customer_id,
-        earlier.new_customer_id,
-        new_merges.current_customer_id,
-        earlier.merged_at,
-        earlier.bridging_identifier_type,
-        earlier.bridging_identifier_value
-    from {{ this }} as earlier
-    inner join new_merges
-        on earlier.current_customer_id = new_merges.old_customer_id
-    left join new_merges as remerged
-        on earlier.old_customer_id = remerged.old_customer_id
-    where remerged.old_customer_id is null
-),
-{%- endif %}
+    -- earlier merges whose survivor has merged in turn now end at the new survivor
+    rechained as (
+        select
+            earlier.old_customer_id,
+            earlier.new_customer_id,
+            new_merges.current_customer_id,
+            earlier.merged_at,
+            earlier.bridging_identifier_type,
+            earlier.bridging_identifier_value
+        from {{ this }} as earlier
+        inner join new_merges
+            on earlier.current_customer_id = new_merges.old_customer_id
+        left join new_merges as remerged
+            on earlier.old_customer_id = remerged.old_customer_id
+        where remerged.old_customer_id is null
+    ),
+{% endif %}
 
 final as (
     select * from new_merges
-    {%- if is_incremental() %}
-    union all
-    select * from rechained
-    {%- endif %}
+    {% if is_incremental() %}
+        union all
+        select * from rechained
+    {% endif %}
 )
 
 select * from final
