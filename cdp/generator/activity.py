@@ -449,6 +449,18 @@ def _sessions(ctx: PeriodContext, rng: np.random.Generator, orders: Orders) -> S
         replacement[clash] = ctx.catalog.size - 1 - replacement[clash] % 7
         products[rows, extra_column[rows]] = replacement
 
+    # owners of equipment browse its accessories: the last product viewed in a
+    # browsing session (never one put in the cart) is sometimes an accessory of it
+    equipment = people.equipment[person]
+    n_children = (ctx.children[np.maximum(equipment, 0)] >= 0).sum(axis=1)
+    child_pick = (rng.random(n) * np.maximum(n_children, 1)).astype(np.int64)
+    child = ctx.children[np.maximum(equipment, 0), child_pick]
+    browses_accessory = (
+        browsing & ~purchase & (n_children > 0) & (views > adds) & (rng.random(n) < 0.2)
+    )
+    rows = np.flatnonzero(browses_accessory)
+    products[rows, views[rows] - 1] = child[rows]
+
     # offline mobile sessions arrive late; a few web events too
     late = np.where(
         rng.random(n) < np.where(is_app, 0.045, 0.01),

@@ -52,6 +52,9 @@ def contacts(seed: int, people: People, window_start_ms: int) -> Columns:
     later = later[order]
     at = np.where(version == 0, created[person], created[person] + later)
     knows_user = rng.random(n) < 0.75
+    # the holder of a family email is a logged-in account holder too: the CRM
+    # knows both partners' user ids (the trap is the address, not a lost id)
+    knows_user[people.family_email_of[people.family_email_of >= 0]] = True
     user_known = people.has_account[person] & knows_user[person] & (at >= people.signup_ms[person])
     email_known = people.has_email[person] & (at >= people.email_capture_ms[person])
     messy = rng.random(m) < 0.4
