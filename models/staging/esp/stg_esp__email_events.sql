@@ -1,8 +1,26 @@
+{#- Incremental, append-only (macros/staging/incremental.sql): a scheduled run
+    reads the raw ESP events of the last `staging_lookback_days` days of
+    _loaded_at and appends the ids not staged yet. On BigQuery the table is
+    partitioned by day and clustered for the lookups downstream. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    partition_by=(
+        {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'}
+        if target.type == 'bigquery' else none
+    ),
+    cluster_by=(
+        ['email', 'event_type']
+        if target.type == 'bigquery' else none
+    )
+) }}
+
 with
 
 email_events as (
-    -- An incremental filter on _loaded_at goes here (one place).
     select * from {{ source('esp', 'email_events') }}
+    {{ staging_incremental_window('_loaded_at', 'loaded_at') }}
 ),
 
 validated as (
@@ -47,6 +65,11 @@ deduplicated as (
     ) }}
 ),
 
+-- ids already staged by an earlier run keep their first delivery
+new_rows as (
+    {{ staging_new_rows('deduplicated', 'email_event_id') }}
+),
+
 final as (
     select
         email_event_id,
@@ -60,7 +83,7 @@ final as (
         occurred_at,
         cast(occurred_at as date) as event_date,
         loaded_at
-    from deduplicated
+    from new_rows
 )
 
 select * from final

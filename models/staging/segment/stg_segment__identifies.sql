@@ -1,8 +1,26 @@
+{#- Incremental, append-only (macros/staging/incremental.sql): a scheduled run
+    reads the raw identify calls of the last `staging_lookback_days` days of
+    received_at and appends the ids not staged yet. On BigQuery the table is
+    partitioned by day and clustered for the lookups downstream. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    partition_by=(
+        {'field': 'identified_at', 'data_type': 'timestamp', 'granularity': 'day'}
+        if target.type == 'bigquery' else none
+    ),
+    cluster_by=(
+        ['user_id', 'anonymous_id']
+        if target.type == 'bigquery' else none
+    )
+) }}
+
 with
 
 identifies as (
-    -- An incremental filter on received_at goes here (one place).
     select * from {{ source('segment', 'identifies') }}
+    {{ staging_incremental_window('received_at', 'received_at') }}
 ),
 
 validated as (
@@ -47,6 +65,11 @@ deduplicated as (
     ) }}
 ),
 
+-- ids already staged by an earlier run keep their first delivery
+new_rows as (
+    {{ staging_new_rows('deduplicated', 'identify_id') }}
+),
+
 final as (
     select
         identify_id,
@@ -60,7 +83,7 @@ final as (
         identified_at,
         received_at,
         platform
-    from deduplicated
+    from new_rows
 )
 
 select * from final

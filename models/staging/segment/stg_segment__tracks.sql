@@ -1,8 +1,26 @@
+{#- Incremental, append-only (macros/staging/incremental.sql): a scheduled run
+    reads the raw Segment tracks of the last `staging_lookback_days` days of
+    received_at and appends the ids not staged yet. On BigQuery the table is
+    partitioned by day and clustered for the lookups downstream. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    partition_by=(
+        {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'}
+        if target.type == 'bigquery' else none
+    ),
+    cluster_by=(
+        ['event_name', 'user_id']
+        if target.type == 'bigquery' else none
+    )
+) }}
+
 with
 
 tracks as (
-    -- An incremental filter on received_at goes here (one place).
     select * from {{ source('segment', 'tracks') }}
+    {{ staging_incremental_window('received_at', 'received_at') }}
 ),
 
 event_name_map as (
@@ -59,15 +77,20 @@ deduplicated as (
     ) }}
 ),
 
+-- ids already staged by an earlier run keep their first delivery
+new_rows as (
+    {{ staging_new_rows('deduplicated', 'event_id') }}
+),
+
 named as (
     select
-        deduplicated.*,
+        new_rows.*,
         coalesce(
-            event_name_map.event_name, deduplicated.event_name_trimmed
+            event_name_map.event_name, new_rows.event_name_trimmed
         ) as event_name
-    from deduplicated
+    from new_rows
     left join event_name_map
-        on deduplicated.event_key = event_name_map.event_key
+        on new_rows.event_key = event_name_map.event_key
 ),
 
 final as (
