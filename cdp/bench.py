@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree_rss_bytes(root_pid: int) -> int:
+def tree_rss_bytes(root_pid: int) -> int:
     """Resident memory of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
@@ -52,19 +53,24 @@ def _tree_rss_bytes(root_pid: int) -> int:
 
 @dataclass
 class Measured:
-    """Wall time and peak tree RSS of one command."""
+    """Wall time, peak tree RSS, exit code and output (stdout and stderr) of one command."""
 
     seconds: float
     peak_rss_bytes: int
     returncode: int
-    output_tail: str = ""
+    output: str = ""
+
+    @property
+    def output_tail(self) -> str:
+        """The last 40 lines of the output, for an error message."""
+        return "".join(self.output.splitlines(keepends=True)[-40:])
 
 
-def measure(command: list[str], env: dict[str, str], interval: float = 0.2) -> Measured:
+def measure(command: Sequence[str], env: dict[str, str], interval: float = 0.2) -> Measured:
     """Run a command, sampling the RSS of its process tree until it exits."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        command,
+        list(command),
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -76,14 +82,12 @@ def measure(command: list[str], env: dict[str, str], interval: float = 0.2) -> M
 
     def drain() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            del lines[:-40]
+        lines.extend(process.stdout)
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     while process.poll() is None:
-        peak = max(peak, _tree_rss_bytes(process.pid))
+        peak = max(peak, tree_rss_bytes(process.pid))
         time.sleep(interval)
     reader.join()
     return Measured(time.perf_counter() - start, peak, process.returncode, "".join(lines))

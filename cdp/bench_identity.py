@@ -24,7 +24,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ import duckdb
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from cdp.bench import measure
 
 # the dbt project to run (this checkout unless CDP_PROJECT_DIR says otherwise)
 PROJECT_DIR = Path(os.environ.get("CDP_PROJECT_DIR", Path(__file__).resolve().parents[1]))
@@ -242,64 +243,6 @@ def stitching_quality(db_path: Path, truth_path: Path) -> StitchingQuality:
 
 
 # --------------------------------------------------------------------------- processes
-
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat_file:
-                parent = int(stat_file.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as statm_file:
-                rss[int(entry)] = int(statm_file.read().split()[1]) * PAGE_SIZE
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-
-
-@dataclass(frozen=True)
-class Measured:
-    """Wall time, peak RSS of the process tree, exit code and full output of a command."""
-
-    seconds: float
-    peak_rss_bytes: int
-    returncode: int
-    output: str
-
-
-def measure(command: Sequence[str], env: dict[str, str], interval: float = 0.1) -> Measured:
-    """Run a command in the project folder, sampling its tree's RSS until it exits."""
-    start = time.perf_counter()
-    with subprocess.Popen(
-        list(command),
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
-        chunks: list[str] = []
-        reader = threading.Thread(target=lambda: chunks.extend(process.stdout or []), daemon=True)
-        reader.start()
-        peak = 0
-        while process.poll() is None:
-            peak = max(peak, tree_rss_bytes(process.pid))
-            time.sleep(interval)
-        reader.join()
-    return Measured(time.perf_counter() - start, peak, process.returncode, "".join(chunks))
-
 
 # --------------------------------------------------------------------------- the loop
 

@@ -7,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from cdp.bench import BuildResult, Measured, _tree_rss_bytes, measure, report, slowest_models
+from cdp.bench import BuildResult, Measured, measure, report, slowest_models, tree_rss_bytes
 
 
 def test_tree_rss_counts_children() -> None:
-    own = _tree_rss_bytes(os.getpid())
+    own = tree_rss_bytes(os.getpid())
     assert own > 10 * 1024**2  # a Python process with duckdb loaded holds > 10 MiB
 
 
