@@ -66,10 +66,16 @@ def dbt_env(db_path: Path, raw_path: Path, extra: dict[str, str] | None = None) 
 _PARSES: dict[tuple[str, ...], Path] = {}
 
 
+def _option(args: Sequence[str], name: str) -> str | None:
+    """The value given to an option (`--vars '{...}'`), or None."""
+    values = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == name]
+    return values[-1] if values else None
+
+
 def _parse_key(db_path: Path, args: Sequence[str]) -> tuple[str, ...]:
-    """What must match for a parse to be reused: the file name and the --vars."""
-    vars_given = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--vars"]
-    return (db_path.name, *vars_given)
+    """What must match for a parse to be reused: project, file name and --vars."""
+    project = _option(args, "--project-dir") or str(PROJECT_DIR)
+    return (project, db_path.name, _option(args, "--vars") or "")
 
 
 def run_dbt(
@@ -87,13 +93,17 @@ def run_dbt(
     if not parse_file.exists() and key in _PARSES and _PARSES[key].is_file():
         target_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_PARSES[key], parse_file)
+    # dbt runs in the DuckDB file's folder, so the project is named explicitly
+    # (unless the caller runs a copy of it)
+    project_options = []
+    if _option(args, "--project-dir") is None:
+        project_options += ["--project-dir", str(PROJECT_DIR)]
+    if _option(args, "--profiles-dir") is None:
+        project_options += ["--profiles-dir", str(PROJECT_DIR)]
     command = [
         str(BIN_DIR / "dbt"),
         *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
+        *project_options,
         "--target-path",
         str(target_path),
         "--log-path",
