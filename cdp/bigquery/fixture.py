@@ -9,9 +9,12 @@ may be half-written while someone works on them).
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
+
+from cdp.bigquery.project import dbt_executable
 
 SHARED_MACRO_DIRS = ("cross_db", "identifiers")
 
@@ -63,3 +66,29 @@ def write_duckdb_profile(profiles_dir: Path, db_path: Path) -> Path:
     path = profiles_dir / "profiles.yml"
     path.write_text(yaml.safe_dump(profile, sort_keys=False))
     return path
+
+
+def compile_offline(project: Path, profiles_dir: Path, target: str, target_path: Path) -> None:
+    """`dbt compile` a fixture project for a target with no warehouse connection.
+
+    Raises AssertionError with the end of dbt's output when the compile fails.
+    """
+    command = [
+        dbt_executable(),
+        "compile",
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(profiles_dir),
+        "--target",
+        target,
+        "--no-introspect",
+        "--no-populate-cache",
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"dbt compile ({target}) failed:\n{result.stdout[-4000:]}")

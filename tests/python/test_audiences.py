@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from cdp.bigquery.emulator import (
     running_emulator,
     write_emulator_profile,
 )
-from cdp.bigquery.fixture import write_duckdb_profile, write_project
+from cdp.bigquery.fixture import compile_offline, write_duckdb_profile, write_project
 from cdp.bigquery.zetasql_engine import ZetaSQL, default_cache_dir
 
 AUDIENCES_YML = PROJECT_DIR / "models" / "marts" / "audiences" / "_audiences__models.yml"
@@ -530,27 +529,6 @@ MACRO_CASES: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
 }
 
 
-def _compile_fixture(project: Path, profiles: Path, target: str, target_path: Path) -> None:
-    command = [
-        bigquery_project.dbt_executable(),
-        "compile",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(profiles),
-        "--target",
-        target,
-        "--no-introspect",
-        "--no-populate-cache",
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path / "logs"),
-    ]
-    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, f"dbt compile ({target}) failed:\n{result.stdout[-4000:]}"
-
-
 @pytest.fixture(scope="module")
 def compiled_macro_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     base = tmp_path_factory.mktemp("audience_macros")
@@ -562,7 +540,7 @@ def compiled_macro_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     bigquery_project.write_offline_profile(profiles["bigquery"], "composable_cdp")
     write_duckdb_profile(profiles["duckdb"], base / "unused.duckdb")
     for target, profiles_dir in profiles.items():
-        _compile_fixture(project, profiles_dir, target, base / f"target_{target}")
+        compile_offline(project, profiles_dir, target, base / f"target_{target}")
     return {
         name: {
             target: (

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import duckdb
 import pytest
 
 from cdp.bigquery import project as dbt_project
-from cdp.bigquery.fixture import write_duckdb_profile, write_project
+from cdp.bigquery.fixture import compile_offline, write_duckdb_profile, write_project
 from cdp.bigquery.zetasql_engine import ZetaSQL, default_cache_dir
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -173,27 +172,6 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
 }
 
 
-def _compile(project: Path, profiles_dir: Path, target: str, target_path: Path) -> None:
-    command = [
-        dbt_project.dbt_executable(),
-        "compile",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(profiles_dir),
-        "--target",
-        target,
-        "--no-introspect",
-        "--no-populate-cache",
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path / "logs"),
-    ]
-    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, f"dbt compile ({target}) failed:\n{result.stdout[-4000:]}"
-
-
 @pytest.fixture(scope="module")
 def compiled_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """case name -> {'duckdb': sql, 'bigquery': sql}."""
@@ -209,7 +187,7 @@ def compiled_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
     jobs = {"bigquery": bq_profiles, "duckdb": duck_profiles}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
-            pool.submit(_compile, project, profiles, target, base / f"target_{target}")
+            pool.submit(compile_offline, project, profiles, target, base / f"target_{target}")
             for target, profiles in jobs.items()
         ]
         for future in futures:
