@@ -1,7 +1,8 @@
 """`cdp bench`: time a full and an incremental `dbt build` at a given population size.
 
-Measures, in one run: data generation, a full build (`--full-refresh`), then an
-incremental build after appending a new batch of about 1% of the events. For each build
+Measures, in one run: data generation, a full build (`--full-refresh`, every node), then
+an incremental build of a scheduled job (`--selector`, `hourly` by default) after
+appending a new batch of about 1% of the events. For each build
 it reports wall time, peak RSS of the whole process tree (dbt, DuckDB and the Python
 models all run in-process, but the tree is sampled anyway), events per second and the
 slowest models from `target/run_results.json`.
@@ -101,6 +102,7 @@ class BuildResult:
     measured: Measured
     events: int
     slowest: list[tuple[str, float]] = field(default_factory=list)
+    by_type: dict[str, float] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -130,7 +132,24 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def run_bench(customers: int, seed: int, workdir: Path, append_days: int, top: int) -> str:
+def time_by_resource_type(target_path: Path) -> dict[str, float]:
+    """Summed execution time of the last dbt invocation per resource type (model, test...)."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    totals: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".", 1)[0]
+        totals[kind] = totals.get(kind, 0.0) + float(result["execution_time"])
+    return totals
+
+
+def run_bench(
+    customers: int,
+    seed: int,
+    workdir: Path,
+    append_days: int,
+    top: int,
+    selector: str = "hourly",
+) -> str:
     """Run the whole benchmark and return it as a Markdown report."""
     raw, db, target = workdir / "raw", workdir / "cdp.duckdb", workdir / "target"
     for path in (db, Path(f"{db}.wal")):
@@ -157,7 +176,13 @@ def run_bench(customers: int, seed: int, workdir: Path, append_days: int, top: i
     full = measure([*dbt, "--full-refresh"], env)
     if full.returncode:
         raise SystemExit(f"cdp bench: full build failed\n{full.output_tail}")
-    full_result = BuildResult("full build", full, full_events, slowest_models(target, top))
+    full_result = BuildResult(
+        "full build (all nodes)",
+        full,
+        full_events,
+        slowest_models(target, top),
+        time_by_resource_type(target),
+    )
 
     appended = measure(
         [
@@ -178,11 +203,15 @@ def run_bench(customers: int, seed: int, workdir: Path, append_days: int, top: i
     if appended.returncode:
         raise SystemExit(f"cdp bench: append failed\n{appended.output_tail}")
     new_events = count_raw_events(raw) - full_events
-    incremental = measure(dbt, env)
+    incremental = measure([*dbt, "--selector", selector], env)
     if incremental.returncode:
         raise SystemExit(f"cdp bench: incremental build failed\n{incremental.output_tail}")
     inc_result = BuildResult(
-        "incremental build", incremental, new_events, slowest_models(target, top)
+        f"incremental build (--selector {selector})",
+        incremental,
+        new_events,
+        slowest_models(target, top),
+        time_by_resource_type(target),
     )
     return report(customers, gen, full_result, inc_result)
 
@@ -210,6 +239,11 @@ def report(customers: int, gen: Measured, full: BuildResult, inc: BuildResult) -
         f"({inc.events / max(full.events, 1):.2%} new events).",
         "",
     ]
+    lines += ["Summed node time by kind (two threads run nodes side by side):", ""]
+    for build in (full, inc):
+        kinds = ", ".join(f"{kind} {secs:.1f} s" for kind, secs in sorted(build.by_type.items()))
+        lines.append(f"- {build.label}: {kinds}")
+    lines.append("")
     for build in (full, inc):
         lines += [f"Slowest nodes, {build.label}:", "", "| node | seconds |", "|---|---:|"]
         lines += [f"| {name} | {secs:.1f} |" for name, secs in build.slowest]
@@ -220,7 +254,7 @@ def report(customers: int, gen: Measured, full: BuildResult, inc: BuildResult) -
 def run(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    text = run_bench(args.customers, args.seed, workdir, args.append_days, args.top)
+    text = run_bench(args.customers, args.seed, workdir, args.append_days, args.top, args.selector)
     print(text)
     if args.output:
         Path(args.output).write_text(text)
@@ -235,9 +269,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--append-days",
         type=int,
-        default=5,
-        help="days of new data to append (5 days is about 1%% of 540)",
+        default=2,
+        help="days of new data to append (2 days, with the late events, are about 1%% of 540)",
     )
     parser.add_argument("--top", type=int, default=8, help="slowest nodes to list")
+    parser.add_argument(
+        "--selector",
+        default="hourly",
+        help="selector of the incremental build (selectors.yml; the full build runs everything)",
+    )
     parser.add_argument("--output", help="also write the Markdown report to this file")
     parser.set_defaults(func=run)

@@ -78,16 +78,19 @@ def _parse_key(db_path: Path, args: Sequence[str]) -> tuple[str, ...]:
     return (project, db_path.name, _option(args, "--vars") or "")
 
 
-def run_dbt(
-    args: Sequence[str],
-    *,
-    db_path: Path,
-    raw_path: Path,
-    target_path: Path,
-    check: bool = True,
-    timeout: float = 1200,
-) -> subprocess.CompletedProcess[str]:
-    """Run a dbt command against a given DuckDB file and raw folder; return the result."""
+@dataclass(frozen=True)
+class DbtCommand:
+    """A dbt command line and where and how it runs (see run_dbt)."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+
+
+def dbt_command(
+    args: Sequence[str], *, db_path: Path, raw_path: Path, target_path: Path
+) -> DbtCommand:
+    """The dbt command run_dbt runs, with a reused parse put in place."""
     key = _parse_key(db_path, args)
     parse_file = target_path / "partial_parse.msgpack"
     if not parse_file.exists() and key in _PARSES and _PARSES[key].is_file():
@@ -100,7 +103,7 @@ def run_dbt(
         project_options += ["--project-dir", str(PROJECT_DIR)]
     if _option(args, "--profiles-dir") is None:
         project_options += ["--profiles-dir", str(PROJECT_DIR)]
-    command = [
+    argv = [
         str(BIN_DIR / "dbt"),
         *args,
         *project_options,
@@ -109,17 +112,37 @@ def run_dbt(
         "--log-path",
         str(target_path / "logs"),
     ]
+    return DbtCommand(argv, db_path.parent, dbt_env(Path(db_path.name), raw_path))
+
+
+def remember_parse(args: Sequence[str], *, db_path: Path, target_path: Path) -> None:
+    """Offer the parse a dbt run left in its target folder to later runs."""
+    parse_file = target_path / "partial_parse.msgpack"
+    if parse_file.is_file():
+        _PARSES.setdefault(_parse_key(db_path, args), parse_file)
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    db_path: Path,
+    raw_path: Path,
+    target_path: Path,
+    check: bool = True,
+    timeout: float = 1200,
+) -> subprocess.CompletedProcess[str]:
+    """Run a dbt command against a given DuckDB file and raw folder; return the result."""
+    command = dbt_command(args, db_path=db_path, raw_path=raw_path, target_path=target_path)
     result = subprocess.run(
-        command,
-        cwd=db_path.parent,
-        env=dbt_env(Path(db_path.name), raw_path),
+        command.argv,
+        cwd=command.cwd,
+        env=command.env,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
-    if parse_file.is_file():
-        _PARSES.setdefault(key, parse_file)
+    remember_parse(args, db_path=db_path, target_path=target_path)
     if check and result.returncode != 0:
         raise AssertionError(
             f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"

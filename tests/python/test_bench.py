@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-from cdp.bench import BuildResult, Measured, measure, report, slowest_models, tree_rss_bytes
+import pytest
+
+from cdp.bench import (
+    BuildResult,
+    Measured,
+    measure,
+    report,
+    slowest_models,
+    time_by_resource_type,
+    tree_rss_bytes,
+)
+
+BIN_DIR = Path(sys.executable).parent
 
 
 def test_tree_rss_counts_children() -> None:
@@ -47,3 +60,42 @@ def test_report_gives_ratio_and_rates() -> None:
     assert "| full build | 1,000,000 | 100.0 s | 2.00 GiB | 10,000 |" in text
     assert "Incremental / full wall time: 5.0%" in text
     assert "(1.00% new events)" in text
+
+
+def test_time_by_resource_type_sums_each_kind(tmp_path: Path) -> None:
+    results = {
+        "results": [
+            {"unique_id": "model.composable_cdp.a", "execution_time": 1.5},
+            {"unique_id": "model.composable_cdp.b", "execution_time": 2.0},
+            {"unique_id": "unit_test.composable_cdp.a.t", "execution_time": 0.5},
+        ]
+    }
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    assert time_by_resource_type(tmp_path) == {"model": 3.5, "unit_test": 0.5}
+
+
+@pytest.mark.dbt
+def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
+    """CI keeps the benchmark working: generate, full build, append, hourly build, report."""
+    output = tmp_path / "bench.md"
+    env = {k: v for k, v in os.environ.items() if k not in ("CDP_RAW_PATH", "CDP_DUCKDB_PATH")}
+    subprocess.run(
+        [
+            *(str(BIN_DIR / "cdp"), "bench", "--customers", "200", "--seed", "5"),
+            *("--workdir", str(tmp_path / "work"), "--output", str(output)),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    text = output.read_text()
+    assert "| full build (all nodes) |" in text
+    assert "| incremental build (--selector hourly) |" in text
+    assert "Incremental / full wall time:" in text
+    # the incremental build was the hourly job: no ML model, no unit test ran
+    last_run = json.loads((tmp_path / "work" / "target" / "run_results.json").read_text())
+    ran = {result["unique_id"] for result in last_run["results"]}
+    assert not any(".churn_scores" in node or node.startswith("unit_test.") for node in ran)
+    assert any(node.endswith(".int_tracks_resolved") for node in ran)

@@ -1,30 +1,49 @@
-"""Scheduled runs: an incremental run equals a full refresh, and a re-run changes nothing.
+"""Scheduled runs: an incremental run equals a full refresh, a re-run changes nothing, and a
+run killed part-way then re-run ends as if it had never been interrupted.
 
-The event-volume staging models (tracks, identify calls, ESP events) are incremental. A
+The event-volume staging models (tracks, identify calls, ESP events) and the resolved
+event models (tracks and ESP events with their customer) are incremental. A
 warehouse is built on one batch of generated data, the generator appends the next batch
-(a later window of the same people, with late events for the earlier one), and the
-project runs again, incrementally. A copy of that warehouse then runs with
-`--full-refresh` on the same raw data: every staging table and mart must be identical.
-(`--full-refresh` keeps the identity registry and the histories, which are
-`full_refresh: false`; ids depend on the order data arrived in, by design.)
+(a later window of the same people, with late events for the earlier one, plus one login
+that merges a cookie-only visitor of batch 1 into a known user, so old events must be
+re-keyed), and the project runs again, incrementally. A copy of that warehouse then runs
+with `--full-refresh` on the same raw data: every incremental table and mart must be
+identical. (`--full-refresh` keeps the identity registry and the histories, which are
+`full_refresh: false`; ids depend on the order data arrived in, by design.) Copies of the
+batch-1 warehouse run the same schedule killed (SIGKILL, DuckDB inside) when a given node
+has started, then run it again: they must end identical to the uninterrupted run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-from conftest import Warehouse, generate, run_dbt
+from conftest import Warehouse, dbt_command, generate, remember_parse, run_dbt
 
 pytestmark = pytest.mark.dbt
 
 N_PEOPLE = 600
 SEED = 23
-INCREMENTAL_MODELS = ("stg_segment__tracks", "stg_segment__identifies", "stg_esp__email_events")
+INCREMENTAL_TABLES = (
+    "staging.stg_segment__tracks",
+    "staging.stg_segment__identifies",
+    "staging.stg_esp__email_events",
+    "intermediate.int_tracks_resolved",
+    "intermediate.int_email_events_resolved",
+)
+INCREMENTAL_MODELS = tuple(table.split(".")[1] for table in INCREMENTAL_TABLES)
 COMPARED = (
-    *(f"staging.{model}" for model in INCREMENTAL_MODELS),
+    *INCREMENTAL_TABLES,
     "intermediate.int_identity_map",
     "intermediate.int_customer_features",
     "core.dim_customers",
@@ -35,14 +54,38 @@ COMPARED = (
 )
 
 
+JOB = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+
+
 def run_project(wh: Warehouse, *extra: str) -> None:
     """The scheduled job, seeds and models (the data tests run elsewhere in the suite)."""
-    run_dbt(
-        ["build", "--exclude", "resource_type:test", "resource_type:unit_test", *extra],
-        db_path=wh.db_path,
-        raw_path=wh.raw_path,
-        target_path=wh.target_path,
+    run_dbt([*JOB, *extra], db_path=wh.db_path, raw_path=wh.raw_path, target_path=wh.target_path)
+
+
+def run_project_killed_at(wh: Warehouse, node: str) -> str:
+    """Run the scheduled job and SIGKILL dbt (and DuckDB in it) once `node` has started."""
+    command = dbt_command(JOB, db_path=wh.db_path, raw_path=wh.raw_path, target_path=wh.target_path)
+    process = subprocess.Popen(
+        command.argv,
+        cwd=command.cwd,
+        env=dict(command.env, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
+    assert process.stdout is not None
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if " START " in line and f".{node} " in line:
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait(timeout=600)
+    remember_parse(JOB, db_path=wh.db_path, target_path=wh.target_path)
+    log = "".join(output)
+    assert process.returncode == -signal.SIGKILL, f"dbt was not killed at {node}:\n{log[-3000:]}"
+    return log
 
 
 def table_rows(wh: Warehouse, table: str) -> list[tuple]:
@@ -55,12 +98,13 @@ def snapshot(wh: Warehouse) -> dict[str, list[tuple]]:
 
 
 def took_incremental_path(wh: Warehouse, model: str) -> bool:
-    """dbt's run artefact of an incremental run inserts into the existing table."""
+    """dbt's run artefact of an incremental run inserts or merges into the existing table."""
+    statements = ("insert into", "merge into")
     results = json.loads((wh.target_path / "run_results.json").read_text())
     (result,) = [r for r in results["results"] if r["unique_id"].endswith(f".{model}")]
-    return "insert into" in (result.get("compiled_code") or "") or any(
-        "insert into" in path.read_text() for path in (wh.target_path / "run").rglob(f"{model}.sql")
-    )
+    compiled = [result.get("compiled_code") or ""]
+    compiled += [path.read_text() for path in (wh.target_path / "run").rglob(f"{model}.sql")]
+    return any(statement in text.lower() for statement in statements for text in compiled)
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +115,59 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     generate(raw, N_PEOPLE, SEED)
     wh = Warehouse(db_path=base / "cdp.duckdb", raw_path=raw, target_path=base / "target")
     run_project(wh)
+    # the warehouse as batch 1 left it, for the interrupted runs
+    shutil.copyfile(wh.db_path, base / "batch_1.duckdb")
     generate(raw, N_PEOPLE, SEED, "--append")
+    add_a_login(base / "batch_1.duckdb", raw)
     run_project(wh)
+    return wh
+
+
+def add_a_login(batch_1_db: Path, raw: Path) -> None:
+    """Batch 2 gets one more identify call: a visitor known in batch 1 only by a cookie
+    (with tracked events) logs in as a user of batch 1, so two customers merge and the
+    events of the merged-away one must be re-keyed."""
+    with duckdb.connect(str(batch_1_db), read_only=True) as con:
+        cookie, user = con.execute(
+            """
+            with cookie_only as (
+                select customer_id
+                from intermediate.int_identity_map
+                group by 1
+                having bool_and(identifier_type = 'anonymous_id')
+            )
+            select
+                (select min(identity_map.identifier_value)
+                 from intermediate.int_identity_map as identity_map
+                 inner join cookie_only using (customer_id)
+                 where customer_id in (select customer_id from intermediate.int_tracks_resolved)),
+                (select min(identifier_value) from intermediate.int_identity_map
+                 where identifier_type = 'user_id')
+            """
+        ).fetchone()
+    assert cookie and user, "batch 1 has no cookie-only visitor or no user to merge"
+    batches = json.loads((raw / "_truth" / "batches.json").read_text())
+    login_ms = batches["batches"][0]["end_ms"] + 3_600_000
+    instant = datetime.fromtimestamp(login_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    row = {
+        "id": "late-login-merges-two-customers",
+        "anonymous_id": cookie,
+        "user_id": user,
+        "timestamp": instant,
+        "sent_at": instant,
+        "received_at": instant,
+        "context_library_name": "analytics.js",
+    }
+    table = pa.table({name: pa.array([value], pa.string()) for name, value in row.items()})
+    pq.write_table(table, raw / "segment" / "identifies" / "part-0002-login.parquet")
+
+
+def batch_1_copy(incremental: Warehouse, tmp_path: Path) -> Warehouse:
+    """A warehouse built on batch 1 only, reading the raw data of both batches."""
+    wh = Warehouse(
+        db_path=tmp_path / "cdp.duckdb", raw_path=incremental.raw_path, target_path=tmp_path / "t"
+    )
+    shutil.copyfile(incremental.db_path.parent / "batch_1.duckdb", wh.db_path)
     return wh
 
 
@@ -110,3 +205,47 @@ def test_rerunning_the_schedule_changes_nothing(incremental: Warehouse, tmp_path
     before = snapshot(again)
     run_project(again)
     assert snapshot(again) == before
+
+
+def test_merges_re_key_the_events_of_the_merged_customers(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """Events resolved in batch 1 to a customer that batch 2 merged away now carry the survivor."""
+    before = batch_1_copy(incremental, tmp_path)
+    with before.connect() as con:
+        batch_1 = dict(
+            con.sql("select event_id, customer_id from intermediate.int_tracks_resolved").fetchall()
+        )
+    merges = dict(
+        incremental.query(
+            "select old_customer_id, current_customer_id from core.customer_id_merges"
+        )
+    )
+    now = dict(
+        incremental.query("select event_id, customer_id from intermediate.int_tracks_resolved")
+    )
+    re_keyed = [event for event, customer in batch_1.items() if customer in merges]
+    assert re_keyed, "batch 2 merged no customer with batch 1 events: the re-keying is untested"
+    assert all(now[event] == merges[batch_1[event]] for event in re_keyed)
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        "stg_segment__tracks",  # appending the new events
+        "int_tracks_resolved",  # merging new and re-keyed events
+        "int_identity_registry",  # the customer-id state (never fully refreshed)
+        "segment_membership_events",  # the membership history
+    ],
+)
+def test_a_run_killed_part_way_then_re_run_ends_as_an_uninterrupted_run(
+    incremental: Warehouse, tmp_path: Path, node: str
+) -> None:
+    wh = batch_1_copy(incremental, tmp_path)
+    run_project_killed_at(wh, node)
+    expected = snapshot(incremental)
+    assert snapshot(wh) != expected, f"the run killed at {node} had already done everything"
+    run_project(wh)
+    got = snapshot(wh)
+    for table in COMPARED:
+        assert got[table] == expected[table], f"{table} differs after a run killed at {node}"

@@ -1,7 +1,24 @@
 {#-
     Every staged ESP event with the customer of its email address. Null only
-    when the address is blocked (test@test.com, ...).
+    when the address is blocked (test@test.com, ...). Incremental
+    (macros/identity/resolved_rows.sql): a scheduled run merges the new events
+    and the old ones a merge or split re-keyed.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='email_event_id',
+    on_schema_change='fail',
+    partition_by=(
+        {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'}
+        if target.type == 'bigquery' else none
+    ),
+    cluster_by=(
+        ['customer_id', 'event_type']
+        if target.type == 'bigquery' else none
+    )
+) }}
+
 with
 
 email_events as (
@@ -23,8 +40,9 @@ resolved as (
             and email_events.email = by_email.identifier_value
 ),
 
+-- on a scheduled run, only the events to merge (new or re-keyed)
 final as (
-    select * from resolved
+    {{ resolved_rows_changed('resolved', 'email_event_id') }}
 )
 
 -- every column of the staged model, plus customer_id

@@ -2,7 +2,24 @@
     Every staged track with its customer: the customer of its strongest
     identifier in the identity map (user_id, then device_id, then
     anonymous_id). Null only when every identifier of the event is blocked.
+    Incremental (macros/identity/resolved_rows.sql): a scheduled run merges the
+    new events and the old ones a merge or split re-keyed.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='event_id',
+    on_schema_change='fail',
+    partition_by=(
+        {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'}
+        if target.type == 'bigquery' else none
+    ),
+    cluster_by=(
+        ['customer_id', 'event_name']
+        if target.type == 'bigquery' else none
+    )
+) }}
+
 with
 
 tracks as (
@@ -36,8 +53,9 @@ resolved as (
             and tracks.anonymous_id = by_anonymous_id.identifier_value
 ),
 
+-- on a scheduled run, only the events to merge (new or re-keyed)
 final as (
-    select * from resolved
+    {{ resolved_rows_changed('resolved', 'event_id') }}
 )
 
 -- every column of the staged model, plus customer_id
