@@ -12,6 +12,8 @@
       rejection_reason;
     - duplicates removed = valid raw rows - distinct valid keys.
     Returns one row (the figures) when any of these does not hold.
+    It re-reads the whole raw table, so it is tagged `reconciliation`: the
+    `daily` job runs it, the `hourly` job leaves it out (selectors.yml).
 
     Arguments:
     - source_relation: the raw table, e.g. source('segment', 'tracks')
@@ -21,6 +23,8 @@
     - rules: the rules' name, `<source>__<table>`
 -#}
 {% test source_reconciles(model, source_relation, source_key, key_column, rejected_model, rules) %}
+
+{{ config(tags=['reconciliation']) }}
 
 with
 

@@ -1,12 +1,13 @@
 {#-
     Every staged ESP event with the customer of its email address. Null only
     when the address is blocked (test@test.com, ...). Incremental
-    (macros/identity/resolved_rows.sql): a scheduled run merges the new events
-    and the old ones a merge or split re-keyed.
+    (macros/identity/resolved_rows.sql): a scheduled run rewrites the events of
+    the lookback window and the old events whose address now belongs to
+    another customer (a merge or split re-keyed them).
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='email_event_id',
     on_schema_change='fail',
     partition_by=(
@@ -19,6 +20,8 @@
     )
 ) }}
 
+{%- set identifiers = [['email', 'email']] %}
+
 with
 
 email_events as (
@@ -29,18 +32,26 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-resolved as (
-    select
-        email_events.*,
-        by_email.customer_id
-    from email_events
-    left join identity_map as by_email
-        on
-            by_email.identifier_type = 'email'
-            and email_events.email = by_email.identifier_value
+{% if is_incremental() %}
+    -- each address of the table, with the customer it resolved to then and now
+    resolved_keys_before as (
+        {{ resolved_keys_before(['email']) }}
+    ),
+
+    resolved_keys_now as (
+        {{ strongest_identifier_customer('resolved_keys_before', identifiers, 'customer_id_now') }}
+    ),
+{% endif %}
+
+candidate_email_events as (
+    {{ resolved_candidates('email_events', 'resolved_keys_now', ['email'], 'loaded_at') }}
 ),
 
--- on a scheduled run, only the events to merge (new or re-keyed)
+resolved as (
+    {{ strongest_identifier_customer('candidate_email_events', identifiers) }}
+),
+
+-- on a scheduled run, only the events to write (new or re-keyed)
 final as (
     {{ resolved_rows_changed('resolved', 'email_event_id') }}
 )

@@ -2,12 +2,13 @@
     Every staged track with its customer: the customer of its strongest
     identifier in the identity map (user_id, then device_id, then
     anonymous_id). Null only when every identifier of the event is blocked.
-    Incremental (macros/identity/resolved_rows.sql): a scheduled run merges the
-    new events and the old ones a merge or split re-keyed.
+    Incremental (macros/identity/resolved_rows.sql): a scheduled run rewrites
+    the events of the lookback window and the old events whose identity key
+    now resolves to another customer (a merge or split re-keyed them).
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='event_id',
     on_schema_change='fail',
     partition_by=(
@@ -20,6 +21,13 @@
     )
 ) }}
 
+{%- set identifiers = [
+    ['user_id', 'user_id'],
+    ['device_id', 'device_id'],
+    ['anonymous_id', 'anonymous_id'],
+] %}
+{%- set key_columns = ['user_id', 'device_id', 'anonymous_id'] %}
+
 with
 
 tracks as (
@@ -30,30 +38,26 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-resolved as (
-    select
-        tracks.*,
-        coalesce(
-            by_user_id.customer_id,
-            by_device_id.customer_id,
-            by_anonymous_id.customer_id
-        ) as customer_id
-    from tracks
-    left join identity_map as by_user_id
-        on
-            by_user_id.identifier_type = 'user_id'
-            and tracks.user_id = by_user_id.identifier_value
-    left join identity_map as by_device_id
-        on
-            by_device_id.identifier_type = 'device_id'
-            and tracks.device_id = by_device_id.identifier_value
-    left join identity_map as by_anonymous_id
-        on
-            by_anonymous_id.identifier_type = 'anonymous_id'
-            and tracks.anonymous_id = by_anonymous_id.identifier_value
+{% if is_incremental() %}
+    -- each identity key of the table, with the customer it resolved to then and now
+    resolved_keys_before as (
+        {{ resolved_keys_before(key_columns) }}
+    ),
+
+    resolved_keys_now as (
+        {{ strongest_identifier_customer('resolved_keys_before', identifiers, 'customer_id_now') }}
+    ),
+{% endif %}
+
+candidate_tracks as (
+    {{ resolved_candidates('tracks', 'resolved_keys_now', key_columns, 'received_at') }}
 ),
 
--- on a scheduled run, only the events to merge (new or re-keyed)
+resolved as (
+    {{ strongest_identifier_customer('candidate_tracks', identifiers) }}
+),
+
+-- on a scheduled run, only the events to write (new or re-keyed)
 final as (
     {{ resolved_rows_changed('resolved', 'event_id') }}
 )
