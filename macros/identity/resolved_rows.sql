@@ -48,22 +48,6 @@
 {%- endmacro %}
 
 
-{% macro resolved_window_start(received_column) -%}
-    (
-        select
-            coalesce(
-                {{ composable_cdp.timestamp_add(
-                    'day',
-                    -1 * var('staging_lookback_days'),
-                    'max(' ~ received_column ~ ')'
-                ) }},
-                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
-            )
-        from {{ this }}
-    )
-{%- endmacro %}
-
-
 {% macro resolved_candidates(relation, keys_now, key_columns, received_column) -%}
     {#- The staged events to resolve on this run: all of them on a full build;
         on an incremental run the lookback window and the re-keyed events.
@@ -89,7 +73,7 @@
     where
         {{ relation }}.{{ received_column }} is null
         or {{ relation }}.{{ received_column }}
-        >= {{ composable_cdp.resolved_window_start(received_column) }}
+        >= {{ composable_cdp.lookback_window_start(received_column) }}
         or re_keyed.{{ key_columns[0] }} is not null
     {%- endif %}
 {%- endmacro %}

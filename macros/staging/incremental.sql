@@ -13,19 +13,27 @@
     {%- if is_incremental() %}
     where
         {{ composable_cdp.parse_timestamp(raw_column) }} is null
-        or {{ composable_cdp.parse_timestamp(raw_column) }} >= (
-            select
-                coalesce(
-                    {{ composable_cdp.timestamp_add(
-                        'day',
-                        -1 * var('staging_lookback_days'),
-                        'max(' ~ staged_column ~ ')'
-                    ) }},
-                    cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
-                )
-            from {{ this }}
-        )
+        or {{ composable_cdp.parse_timestamp(raw_column) }}
+        >= {{ composable_cdp.lookback_window_start(staged_column) }}
     {%- endif %}
+{%- endmacro %}
+
+
+{% macro lookback_window_start(received_column) -%}
+    {#- Scalar subquery: `staging_lookback_days` days before the newest receive
+        time the model's table holds (1900-01-01 when it is empty). -#}
+    (
+        select
+            coalesce(
+                {{ composable_cdp.timestamp_add(
+                    'day',
+                    -1 * var('staging_lookback_days'),
+                    'max(' ~ received_column ~ ')'
+                ) }},
+                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+            )
+        from {{ this }}
+    )
 {%- endmacro %}
 
 
