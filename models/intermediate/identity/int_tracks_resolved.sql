@@ -11,14 +11,8 @@
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='event_id',
     on_schema_change='fail',
-    partition_by=(
-        {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'}
-        if target.type == 'bigquery' else none
-    ),
-    cluster_by=(
-        ['customer_id', 'event_name']
-        if target.type == 'bigquery' else none
-    )
+    partition_by=composable_cdp.bigquery_day_partition('event_date'),
+    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name'])
 ) }}
 
 {%- set identifiers = [

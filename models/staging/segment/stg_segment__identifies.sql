@@ -6,14 +6,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    partition_by=(
-        {'field': 'identified_at', 'data_type': 'timestamp', 'granularity': 'day'}
-        if target.type == 'bigquery' else none
-    ),
-    cluster_by=(
-        ['user_id', 'anonymous_id']
-        if target.type == 'bigquery' else none
-    )
+    partition_by=composable_cdp.bigquery_day_partition('identified_at', 'timestamp'),
+    cluster_by=composable_cdp.bigquery_cluster_by(['user_id', 'anonymous_id'])
 ) }}
 
 with

@@ -6,14 +6,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    partition_by=(
-        {'field': 'event_date', 'data_type': 'date', 'granularity': 'day'}
-        if target.type == 'bigquery' else none
-    ),
-    cluster_by=(
-        ['event_name', 'user_id']
-        if target.type == 'bigquery' else none
-    )
+    partition_by=composable_cdp.bigquery_day_partition('event_date'),
+    cluster_by=composable_cdp.bigquery_cluster_by(['event_name', 'user_id'])
 ) }}
 
 with
