@@ -46,3 +46,69 @@
     where already_staged.{{ key_column }} is null
     {%- endif %}
 {%- endmacro %}
+
+
+{#- Incremental quarantine models (the stg_*_rejected models of the
+    event-volume sources): append-only, like their staging models. A run reads
+    the raw rows of the lookback window before the newest receive time the
+    quarantine holds (staging_incremental_window, on the raw column) and
+    appends the rejected rows it does not hold yet. A quarantine row has no id
+    of its own (a missing id is a reason to be there), and every delivery of a
+    bad row is kept, exact copies included: rows are matched on all their
+    columns (exact_row_key), and of n exact copies read, those beyond the
+    number the table already holds are appended. -#}
+
+{% macro exact_row_key(columns) -%}
+    {#- A hash equal for two rows exactly when every column is equal, a null
+        only to a null: each value is length-prefixed, so no two rows of
+        different values concatenate alike. -#}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- set value = 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')' -%}
+        {%- do parts.append(
+            "coalesce(cast(length(" ~ value ~ ") as " ~ dbt.type_string() ~ ") || ':' || "
+            ~ value ~ ", '~')"
+        ) -%}
+    {%- endfor -%}
+    {{ dbt.hash(parts | join(" || '|' || ")) }}
+{%- endmacro %}
+
+
+{% macro quarantine_new_rows(relation, columns) -%}
+    {#- `select` of the rows of relation (the rejected rows read on this run)
+        to append: every row on a full build; on an incremental run the copies
+        of each exact row beyond those the table holds. -#}
+    {%- if is_incremental() %}
+    select
+        {%- for column in columns %}
+        read_now.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        -- exact copies are interchangeable: any numbering of them will do
+        select
+            keyed.*,
+            row_number() over (partition by keyed.exact_row_key) as copy_number
+        from (
+            select
+                {{ relation }}.*,
+                {{ composable_cdp.exact_row_key(columns) }} as exact_row_key
+            from {{ relation }}
+        ) as keyed
+    ) as read_now
+    left join (
+        select
+            {{ composable_cdp.exact_row_key(columns) }} as exact_row_key,
+            count(*) as copies
+        from {{ this }}
+        group by 1
+    ) as held
+        on read_now.exact_row_key = held.exact_row_key
+    where read_now.copy_number > coalesce(held.copies, 0)
+    {%- else %}
+    select
+        {%- for column in columns %}
+        {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    {%- endif %}
+{%- endmacro %}

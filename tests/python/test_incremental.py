@@ -38,6 +38,9 @@ INCREMENTAL_TABLES = (
     "staging.stg_segment__tracks",
     "staging.stg_segment__identifies",
     "staging.stg_esp__email_events",
+    "staging.stg_segment__tracks_rejected",
+    "staging.stg_segment__identifies_rejected",
+    "staging.stg_esp__email_events_rejected",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
 )
@@ -160,6 +163,12 @@ def add_a_login(batch_1_db: Path, raw: Path) -> None:
     }
     table = pa.table({name: pa.array([value], pa.string()) for name, value in row.items()})
     pq.write_table(table, raw / "segment" / "identifies" / "part-0002-login.parquet")
+    # and a bad track (no message id) delivered twice, byte for byte: both copies are
+    # quarantined, by the incremental run as by a full build
+    bad = {**row, "id": None, "event": "Product Viewed", "properties": "{}"}
+    del bad["sent_at"]
+    table = pa.table({name: pa.array([value] * 2, pa.string()) for name, value in bad.items()})
+    pq.write_table(table, raw / "segment" / "tracks" / "part-0002-bad.parquet")
 
 
 def batch_1_copy(incremental: Warehouse, tmp_path: Path) -> Warehouse:
@@ -182,6 +191,14 @@ def test_incremental_run_took_the_incremental_path(incremental: Warehouse) -> No
         "select epoch_ms(max(event_at)) from staging.stg_segment__tracks"
     )
     assert newest_ms > batch_1_end_ms
+    # the quarantine gained the bad rows of batch 2, the copies delivered twice included
+    bad_copies = incremental.scalar(
+        "select count(*) from staging.stg_segment__tracks_rejected"
+        " where rejection_reason = 'missing_id' and user_id is not null"
+        " and anonymous_id = (select anonymous_id from staging.stg_segment__identifies"
+        " where identify_id = 'late-login-merges-two-customers')"
+    )
+    assert bad_copies == 2
 
 
 def test_incremental_run_equals_a_full_refresh(incremental: Warehouse, tmp_path: Path) -> None:

@@ -30,6 +30,9 @@ product_events as (
         tracks.customer_id is not null
         and tracks.event_name in ('Product Viewed', 'Product Added')
         and tracks.event_at < {{ audience_as_of_at() }}
+        -- the rule looks at views in the window and at cart adds after them:
+        -- nothing before the window start matters
+        and tracks.event_at >= {{ audience_window_start(var('audience_browse_window_days')) }}
 ),
 
 views as (

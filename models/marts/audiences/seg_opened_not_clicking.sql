@@ -25,17 +25,21 @@ campaign_events as (
     where
         customer_id is not null
         and campaign_series in ({{ series_list }})
+        and event_type in ('sent', 'opened', 'clicked')
         and occurred_at < {{ audience_as_of_at() }}
 ),
 
-sends as (
+-- one pass over the events: each campaign a customer got, when it was sent
+-- and whether they opened or clicked it
+campaigns as (
     select
         customer_id,
         campaign_id,
-        max(campaign_name) as campaign_name,
-        min(occurred_at) as sent_at
+        max(case when event_type = 'sent' then campaign_name end) as campaign_name,
+        min(case when event_type = 'sent' then occurred_at end) as sent_at,
+        max(case when event_type = 'opened' then 1 else 0 end) as was_opened,
+        max(case when event_type = 'clicked' then 1 else 0 end) as was_clicked
     from campaign_events
-    where event_type = 'sent'
     group by customer_id, campaign_id
 ),
 
@@ -45,39 +49,26 @@ latest_sends as (
         campaign_id,
         campaign_name,
         sent_at,
+        was_opened,
+        was_clicked,
         row_number() over (
             partition by customer_id
             order by sent_at desc, campaign_id desc
         ) as send_rank
-    from sends
-),
-
-responses as (
-    select
-        customer_id,
-        campaign_id,
-        max(case when event_type = 'opened' then 1 else 0 end) as was_opened,
-        max(case when event_type = 'clicked' then 1 else 0 end) as was_clicked
-    from campaign_events
-    group by customer_id, campaign_id
+    from campaigns
+    where sent_at is not null
 ),
 
 last_campaigns as (
     select
-        latest_sends.customer_id,
+        customer_id,
         count(*) as campaigns,
-        cast(sum(coalesce(responses.was_opened, 0)) as {{ dbt.type_bigint() }})
-            as campaigns_opened,
-        cast(sum(coalesce(responses.was_clicked, 0)) as {{ dbt.type_bigint() }})
-            as campaigns_clicked,
-        max(latest_sends.sent_at) as last_campaign_sent_at
+        cast(sum(was_opened) as {{ dbt.type_bigint() }}) as campaigns_opened,
+        cast(sum(was_clicked) as {{ dbt.type_bigint() }}) as campaigns_clicked,
+        max(sent_at) as last_campaign_sent_at
     from latest_sends
-    left join responses
-        on
-            latest_sends.customer_id = responses.customer_id
-            and latest_sends.campaign_id = responses.campaign_id
-    where latest_sends.send_rank <= {{ var('audience_not_clicking_campaigns') }}
-    group by latest_sends.customer_id
+    where send_rank <= {{ var('audience_not_clicking_campaigns') }}
+    group by customer_id
 ),
 
 final as (

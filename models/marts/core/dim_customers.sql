@@ -372,7 +372,10 @@ email_choices as (
         max(case when event_type = 'unsubscribed' then 1 else 0 end) = 1 as is_unsubscribed,
         max(case when event_type = 'complained' then 1 else 0 end) = 1 as is_complained
     from email_events
-    where customer_id is not null
+    where
+        customer_id is not null
+        -- the few events that decide it, not every send and open
+        and event_type in ('unsubscribed', 'complained')
     group by 1
 ),
 

@@ -1,7 +1,18 @@
+{#- Incremental, append-only like stg_segment__tracks (macros/staging/incremental.sql):
+    a scheduled run reads the raw rows of the last `staging_lookback_days` days
+    of received_at before the newest one quarantined, and appends the rejected rows
+    not held yet (every delivery of a bad row, exact copies included). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail'
+) }}
+
 with
 
 tracks as (
     select * from {{ source('segment', 'tracks') }}
+    {{ staging_incremental_window('received_at', parse_timestamp('received_at')) }}
 ),
 
 validated as (
@@ -24,9 +35,30 @@ validated as (
     from tracks
 ),
 
-final as (
+rejected as (
     select * from validated
     where rejection_reason is not null
+),
+
+-- rows quarantined by an earlier run are not appended again
+final as (
+    {{ quarantine_new_rows('rejected', [
+            'rejection_reason',
+            'id',
+            'anonymous_id',
+            'user_id',
+            'event',
+            'event_text',
+            'timestamp',
+            'sent_at',
+            'received_at',
+            'context_device_id',
+            'context_library_name',
+            'context_ip',
+            'context_page_url',
+            'context_user_agent',
+            'properties'
+        ]) }}
 )
 
 select * from final
