@@ -1,7 +1,8 @@
 """`cdp bench`: time a full and an incremental `dbt build` at a given population size.
 
 Measures, in one run: data generation, a full build (`--full-refresh`, every node), then
-an incremental build of a scheduled job (`--selector`, `hourly` by default) after
+an incremental build of a scheduled job (`--selector`, `hourly` by default, with its
+data tests scoped to the lookback window as the README schedules it: `--test-scope`) after
 appending a new batch of about 1% of the events. For each build
 it reports wall time, peak RSS of the whole process tree (dbt, DuckDB and the Python
 models all run in-process, but the tree is sampled anyway), events per second and the
@@ -149,6 +150,7 @@ def run_bench(
     append_days: int,
     top: int,
     selector: str = "hourly",
+    test_scope: str = "lookback",
 ) -> str:
     """Run the whole benchmark and return it as a Markdown report."""
     raw, db, target = workdir / "raw", workdir / "cdp.duckdb", workdir / "target"
@@ -203,11 +205,12 @@ def run_bench(
     if appended.returncode:
         raise SystemExit(f"cdp bench: append failed\n{appended.output_tail}")
     new_events = count_raw_events(raw) - full_events
-    incremental = measure([*dbt, "--selector", selector], env)
+    scope = ["--vars", f"{{data_tests_scope: {test_scope}}}"]
+    incremental = measure([*dbt, "--selector", selector, *scope], env)
     if incremental.returncode:
         raise SystemExit(f"cdp bench: incremental build failed\n{incremental.output_tail}")
     inc_result = BuildResult(
-        f"incremental build (--selector {selector})",
+        f"incremental build (--selector {selector}, data_tests_scope {test_scope})",
         incremental,
         new_events,
         slowest_models(target, top),
@@ -254,7 +257,15 @@ def report(customers: int, gen: Measured, full: BuildResult, inc: BuildResult) -
 def run(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    text = run_bench(args.customers, args.seed, workdir, args.append_days, args.top, args.selector)
+    text = run_bench(
+        args.customers,
+        args.seed,
+        workdir,
+        args.append_days,
+        args.top,
+        args.selector,
+        args.test_scope,
+    )
     print(text)
     if args.output:
         Path(args.output).write_text(text)
@@ -277,6 +288,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--selector",
         default="hourly",
         help="selector of the incremental build (selectors.yml; the full build runs everything)",
+    )
+    parser.add_argument(
+        "--test-scope",
+        choices=["lookback", "all"],
+        default="lookback",
+        help="data_tests_scope of the incremental build: the lookback window (the hourly "
+        "job) or every row (the daily job)",
     )
     parser.add_argument("--output", help="also write the Markdown report to this file")
     parser.set_defaults(func=run)

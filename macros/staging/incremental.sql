@@ -19,9 +19,10 @@
 {%- endmacro %}
 
 
-{% macro lookback_window_start(received_column) -%}
+{% macro lookback_window_start(received_column, relation=none) -%}
     {#- Scalar subquery: `staging_lookback_days` days before the newest receive
-        time the model's table holds (1900-01-01 when it is empty). -#}
+        time the model's table (or relation) holds (1900-01-01 when it is
+        empty). -#}
     (
         select
             coalesce(
@@ -32,7 +33,7 @@
                 ) }},
                 cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
             )
-        from {{ this }}
+        from {{ relation if relation is not none else this }}
     )
 {%- endmacro %}
 

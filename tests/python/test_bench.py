@@ -92,10 +92,12 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     )
     text = output.read_text()
     assert "| full build (all nodes) |" in text
-    assert "| incremental build (--selector hourly) |" in text
+    assert "| incremental build (--selector hourly, data_tests_scope lookback) |" in text
     assert "Incremental / full wall time:" in text
     # the incremental build was the hourly job: no ML model, no unit test ran
     last_run = json.loads((tmp_path / "work" / "target" / "run_results.json").read_text())
     ran = {result["unique_id"] for result in last_run["results"]}
     assert not any(".churn_scores" in node or node.startswith("unit_test.") for node in ran)
     assert any(node.endswith(".int_tracks_resolved") for node in ran)
+    # with the hourly job's data tests scoped to the lookback window
+    assert last_run["args"]["vars"] == {"data_tests_scope": "lookback"}

@@ -11,7 +11,8 @@
     unique_key='email_event_id',
     on_schema_change='fail',
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
-    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_type'])
+    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_type']),
+    meta={'data_tests_window': 'loaded_at'}
 ) }}
 
 {%- set identifiers = [['email', 'email']] %}

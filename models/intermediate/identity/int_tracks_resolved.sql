@@ -12,7 +12,8 @@
     unique_key='event_id',
     on_schema_change='fail',
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
-    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name'])
+    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name']),
+    meta={'data_tests_window': 'received_at'}
 ) }}
 
 {%- set identifiers = [

@@ -7,7 +7,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
-    cluster_by=composable_cdp.bigquery_cluster_by(['email', 'event_type'])
+    cluster_by=composable_cdp.bigquery_cluster_by(['email', 'event_type']),
+    meta={'data_tests_window': 'loaded_at'}
 ) }}
 
 with

@@ -7,7 +7,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
-    cluster_by=composable_cdp.bigquery_cluster_by(['event_name', 'user_id'])
+    cluster_by=composable_cdp.bigquery_cluster_by(['event_name', 'user_id']),
+    meta={'data_tests_window': 'received_at'}
 ) }}
 
 with

@@ -1,0 +1,64 @@
+{#- Data tests of a scheduled run scoped to what the run wrote.
+
+    The hourly job runs with the var `data_tests_scope: lookback`. Then the
+    generic column tests (unique, not_null, accepted_values, relationships)
+    of a model whose config has `meta.data_tests_window` (a receive-time
+    column: the incremental event models) test only its rows received in the
+    lookback window: `staging_lookback_days` days before the newest receive
+    time the table holds, plus rows without one. Those are the rows the run
+    appended or rewrote, so a test costs what the new data costs instead of
+    reading 25 million events. The daily job (`data_tests_scope: all`, the
+    default) tests every row, so a fault outside the window (a duplicate of an
+    id staged a year ago, an old event re-keyed to a customer that then
+    vanished) is still caught within a day.
+
+    dbt calls get_where_subquery for the `model` argument of every generic
+    test; this override adds the window to a test's `where` config, and
+    otherwise behaves as dbt's own (a `where` config filters the model). -#}
+
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- set window = composable_cdp.data_tests_window_filter(relation) -%}
+    {%- if where and window -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ window -%}
+    {%- elif window -%}
+        {%- set where = window -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro data_tests_window_filter(relation) -%}
+    {#- The lookback-window condition of the test being compiled, or none
+        (scope `all`, another kind of test, or a model without a window). -#}
+    {%- set scope = var('data_tests_scope') -%}
+    {%- if scope not in ['all', 'lookback'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var data_tests_scope must be 'all' or 'lookback', got '" ~ scope ~ "'"
+        ) }}
+    {%- endif -%}
+    {%- if scope == 'all' or not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set scoped_tests = ['unique', 'not_null', 'accepted_values', 'relationships'] -%}
+    {%- set test_name = (model.test_metadata or {}).get('name') if model.test_metadata else none -%}
+    {%- if test_name not in scoped_tests or not model.attached_node -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set tested = graph.nodes.get(model.attached_node) -%}
+    {%- set column = (tested.config.meta or {}).get('data_tests_window') if tested else none -%}
+    {%- if not column -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set condition -%}
+        ({{ column }} is null or {{ column }} >= {{ composable_cdp.lookback_window_start(column, relation) }})
+    {%- endset -%}
+    {{ return(condition) }}
+{%- endmacro %}

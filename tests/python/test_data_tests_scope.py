@@ -1,0 +1,69 @@
+"""The hourly job's data tests cover the rows a run wrote, the daily job's every row.
+
+With `--vars '{data_tests_scope: lookback}'` (the hourly job) the column tests of the
+incremental event models read only the rows received in the lookback window
+(macros/tests/get_where_subquery.sql); without it (the daily job) every row. A copy of
+the suite's warehouse gets a duplicate event id outside the window, then one inside it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Warehouse, run_dbt
+
+pytestmark = pytest.mark.dbt
+
+LOOKBACK = ("--vars", "{data_tests_scope: lookback}")
+TEST = "unique_stg_segment__tracks_event_id"
+
+
+def unique_test(wh: Warehouse, *extra: str):
+    return run_dbt(
+        ["test", "-s", TEST, *extra],
+        db_path=wh.db_path,
+        raw_path=wh.raw_path,
+        target_path=wh.target_path,
+        check=False,
+    )
+
+
+def duplicate_one_event(wh: Warehouse, received: str) -> str:
+    """Insert a second row for the first event id received in the given range."""
+    with wh.connect(read_only=False) as con:
+        (event_id,) = con.execute(
+            f"""
+            select min(event_id) from staging.stg_segment__tracks
+            where received_at {received}
+            """
+        ).fetchone()
+        assert event_id is not None
+        con.execute(
+            "insert into staging.stg_segment__tracks"
+            " select * from staging.stg_segment__tracks where event_id = ?",
+            [event_id],
+        )
+    return event_id
+
+
+def test_lookback_scope_tests_the_window_and_the_daily_scope_everything(
+    scratch_warehouse: Warehouse,
+) -> None:
+    wh = scratch_warehouse
+    newest = "(select max(received_at) from staging.stg_segment__tracks)"
+    duplicate_one_event(wh, f"< {newest} - interval 10 day")
+    assert unique_test(wh, *LOOKBACK).returncode == 0, "an old duplicate failed the hourly test"
+    daily = unique_test(wh)
+    assert daily.returncode != 0, "the daily test missed a duplicate event id"
+    assert TEST in daily.stdout
+
+    duplicate_one_event(wh, f">= {newest} - interval 1 day")
+    hourly = unique_test(wh, *LOOKBACK)
+    assert hourly.returncode != 0, "the hourly test missed a duplicate in its window"
+    compiled = next((wh.target_path / "compiled").rglob(f"{TEST}.sql")).read_text()
+    assert "max(received_at)" in compiled
+
+
+def test_an_unknown_scope_is_an_error(scratch_warehouse: Warehouse) -> None:
+    result = unique_test(scratch_warehouse, "--vars", "{data_tests_scope: recent}")
+    assert result.returncode != 0
+    assert "data_tests_scope must be 'all' or 'lookback'" in result.stdout
