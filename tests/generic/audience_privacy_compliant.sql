@@ -29,12 +29,15 @@ mart as (
     select * from {{ model }}
 ),
 
+-- every check below is about the mart's customers: read only theirs
 customers as (
     select * from {{ ref('dim_customers') }}
+    where customer_id in (select mart.customer_id from mart)
 ),
 
 identity_map as (
     select * from {{ ref('int_identity_map') }}
+    where customer_id in (select mart.customer_id from mart)
 ),
 
 deletion_requests as (

@@ -4,8 +4,6 @@
     partitioned by day and clustered for the lookups downstream. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['email', 'event_type']),
     meta={'data_tests_window': 'loaded_at'}

@@ -1,12 +1,6 @@
-{#- Incremental, append-only like stg_segment__identifies (macros/staging/incremental.sql):
-    a scheduled run reads the raw rows of the last `staging_lookback_days` days
-    of received_at before the newest one quarantined, and appends the rejected rows
-    not held yet (every delivery of a bad row, exact copies included). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail'
-) }}
+{#- Appended like stg_segment__identifies: see the rejected_model doc and
+    quarantine_new_rows (macros/staging/incremental.sql); window on received_at. -#}
+{{ config(materialized='incremental') }}
 
 with
 

@@ -4,8 +4,6 @@
     partitioned by day and clustered for the lookups downstream. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['event_name', 'user_id']),
     meta={'data_tests_window': 'received_at'}
