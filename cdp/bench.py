@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -178,6 +179,8 @@ def run_bench(
     full = measure([*dbt, "--full-refresh"], env)
     if full.returncode:
         raise SystemExit(f"cdp bench: full build failed\n{full.output_tail}")
+    # the hourly build overwrites run_results.json: keep the full build's for analysis
+    shutil.copyfile(target / "run_results.json", target / "run_results_full_build.json")
     full_result = BuildResult(
         "full build (all nodes)",
         full,

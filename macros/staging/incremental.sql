@@ -7,14 +7,66 @@
     readable receive time (they cannot be placed in a window, and are few);
     then `staging_new_rows` keeps only the ids not staged yet. The first
     delivery of an event stays, as on a full build: a later copy of an id is
-    never appended. Running the same schedule twice appends nothing. -#}
+    never appended. Running the same schedule twice appends nothing.
 
-{% macro staging_incremental_window(raw_column, staged_column) -%}
+    Finding the window cheaply. The raw receive time is a string, which the
+    loader writes as UTC ISO-8601 (the data contract). Parsing every raw
+    string to compare it with the window start reads the whole history (all
+    columns of every row, on DuckDB: 4.9 s of ESP events at 1,000,000
+    customers). So the window is first narrowed on the string itself, which
+    the warehouse answers from column statistics (DuckDB skips the Parquet row
+    groups whose min/max strings cannot match: 0.13 s), and only then parsed:
+    - strings from the window start's date minus `staging_window_margin_days()`
+      on: every parsable string of a four-digit year whose instant is in the
+      window sorts there, whatever its offset (DuckDB reads UTC offsets of up
+      to 99:99:99, 4.2 days);
+    - strings that sort before '2' (leading blanks or zeros, years of
+      1000-1999 and 10000-19999, the empty string), and nulls: read in full,
+      they are few;
+    then the exact filter on the parsed instant keeps the window and every row
+    whose receive time does not parse. What the narrowing cannot see is a
+    receive time that breaks the contract and sorts among the earlier days
+    (an unparsable '2025-1x-..', a year above 19999): such a row is staged or
+    quarantined by the next full refresh, and until then the daily job's
+    `source_reconciles` tests fail on it, so it is never lost silently. -#}
+
+{% macro staging_window_margin_days() -%}
+    {{- return(5) -}}
+{%- endmacro %}
+
+
+{% macro staging_incremental_source(relation, raw_column, staged_column) -%}
+    {#- The raw rows an event-volume staging model reads: all of them on a
+        full build, the lookback window (see above) on an incremental run. -#}
     {%- if is_incremental() %}
+    {%- set string_bound -%}
+        (
+            select
+                cast(cast(
+                    {{ composable_cdp.timestamp_add(
+                        'day',
+                        -1 * composable_cdp.staging_window_margin_days(),
+                        composable_cdp.lookback_window_start(staged_column)
+                    ) }}
+                as date) as {{ dbt.type_string() }})
+        )
+    {%- endset %}
+    select * from (
+        select * from {{ relation }}
+        where {{ raw_column }} >= {{ string_bound }}
+        union all
+        select * from {{ relation }}
+        where {{ raw_column }} < '2' and {{ raw_column }} < {{ string_bound }}
+        union all
+        select * from {{ relation }}
+        where {{ raw_column }} is null
+    ) as narrowed
     where
         {{ composable_cdp.parse_timestamp(raw_column) }} is null
         or {{ composable_cdp.parse_timestamp(raw_column) }}
         >= {{ composable_cdp.lookback_window_start(staged_column) }}
+    {%- else %}
+    select * from {{ relation }}
     {%- endif %}
 {%- endmacro %}
 
@@ -52,7 +104,7 @@
 {#- Incremental quarantine models (the stg_*_rejected models of the
     event-volume sources): append-only, like their staging models. A run reads
     the raw rows of the lookback window before the newest receive time the
-    quarantine holds (staging_incremental_window, on the raw column) and
+    quarantine holds (staging_incremental_source, on the raw column) and
     appends the rejected rows it does not hold yet. A quarantine row has no id
     of its own (a missing id is a reason to be there), and every delivery of a
     bad row is kept, exact copies included: rows are matched on all their

@@ -5,8 +5,9 @@
 with
 
 email_events as (
-    select * from {{ source('esp', 'email_events') }}
-    {{ staging_incremental_window('_loaded_at', parse_timestamp('_loaded_at')) }}
+    {{ staging_incremental_source(
+        source('esp', 'email_events'), '_loaded_at', parse_timestamp('_loaded_at')
+    ) }}
 ),
 
 validated as (

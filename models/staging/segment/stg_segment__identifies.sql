@@ -12,8 +12,9 @@
 with
 
 identifies as (
-    select * from {{ source('segment', 'identifies') }}
-    {{ staging_incremental_window('received_at', 'received_at') }}
+    {{ staging_incremental_source(
+        source('segment', 'identifies'), 'received_at', 'received_at'
+    ) }}
 ),
 
 validated as (

@@ -5,8 +5,9 @@
 with
 
 identifies as (
-    select * from {{ source('segment', 'identifies') }}
-    {{ staging_incremental_window('received_at', parse_timestamp('received_at')) }}
+    {{ staging_incremental_source(
+        source('segment', 'identifies'), 'received_at', parse_timestamp('received_at')
+    ) }}
 ),
 
 validated as (

@@ -12,8 +12,9 @@
 with
 
 tracks as (
-    select * from {{ source('segment', 'tracks') }}
-    {{ staging_incremental_window('received_at', 'received_at') }}
+    {{ staging_incremental_source(
+        source('segment', 'tracks'), 'received_at', 'received_at'
+    ) }}
 ),
 
 event_name_map as (

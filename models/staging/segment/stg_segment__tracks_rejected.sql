@@ -5,8 +5,9 @@
 with
 
 tracks as (
-    select * from {{ source('segment', 'tracks') }}
-    {{ staging_incremental_window('received_at', parse_timestamp('received_at')) }}
+    {{ staging_incremental_source(
+        source('segment', 'tracks'), 'received_at', parse_timestamp('received_at')
+    ) }}
 ),
 
 validated as (
