@@ -47,6 +47,9 @@ INCREMENTAL_TABLES = (
 INCREMENTAL_MODELS = tuple(table.split(".")[1] for table in INCREMENTAL_TABLES)
 COMPARED = (
     *INCREMENTAL_TABLES,
+    # the resolved models' identity keys, kept by their post-hook (DuckDB)
+    "intermediate.int_tracks_resolved__identity_keys",
+    "intermediate.int_email_events_resolved__identity_keys",
     "intermediate.int_identity_map",
     "intermediate.int_customer_features",
     "core.dim_customers",
@@ -183,6 +186,11 @@ def batch_1_copy(incremental: Warehouse, tmp_path: Path) -> Warehouse:
 def test_incremental_run_took_the_incremental_path(incremental: Warehouse) -> None:
     for model in INCREMENTAL_MODELS:
         assert took_incremental_path(incremental, model), model
+    # the resolved models read their keys from the side table, not a group-by of every event
+    results = json.loads((incremental.target_path / "run_results.json").read_text())["results"]
+    for model in ("int_tracks_resolved", "int_email_events_resolved"):
+        (result,) = [r for r in results if r["unique_id"].endswith(f".{model}")]
+        assert f'"{model}__identity_keys"' in result["compiled_code"], model
     batches = json.loads((incremental.raw_path / "_truth" / "batches.json").read_text())
     assert [b["batch"] for b in batches["batches"]] == [1, 2]
     # the second batch's events are staged: the newest event is past batch 1's end

@@ -5,23 +5,21 @@
     the lookback window and the old events whose address now belongs to
     another customer (a merge or split re-keyed them).
 -#}
+{%- set identifiers = [['email', 'email']] %}
+
 {{ config(
     materialized='incremental',
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='email_event_id',
     on_schema_change='fail',
+    post_hook=composable_cdp.resolved_keys_refresh_hook(identifiers, 'loaded_at'),
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_type']),
     meta={'data_tests_window': 'loaded_at'}
 ) }}
 
-{%- set identifiers = [['email', 'email']] %}
 
 with
-
-email_events as (
-    select * from {{ ref('stg_esp__email_events') }}
-),
 
 identity_map as (
     select * from {{ ref('int_identity_map') }}
@@ -39,7 +37,9 @@ identity_map as (
 {% endif %}
 
 candidate_email_events as (
-    {{ resolved_candidates('email_events', 'resolved_keys_now', ['email'], 'loaded_at') }}
+    {{ resolved_candidates(
+        ref('stg_esp__email_events'), 'resolved_keys_now', ['email'], 'loaded_at'
+    ) }}
 ),
 
 resolved as (

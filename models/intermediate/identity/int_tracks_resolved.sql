@@ -6,28 +6,26 @@
     the events of the lookback window and the old events whose identity key
     now resolves to another customer (a merge or split re-keyed them).
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
-    unique_key='event_id',
-    on_schema_change='fail',
-    partition_by=composable_cdp.bigquery_day_partition('event_date'),
-    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name']),
-    meta={'data_tests_window': 'received_at'}
-) }}
-
 {%- set identifiers = [
     ['user_id', 'user_id'],
     ['device_id', 'device_id'],
     ['anonymous_id', 'anonymous_id'],
 ] %}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=composable_cdp.resolved_keys_refresh_hook(identifiers, 'received_at'),
+    partition_by=composable_cdp.bigquery_day_partition('event_date'),
+    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name']),
+    meta={'data_tests_window': 'received_at'}
+) }}
+
 {%- set key_columns = ['user_id', 'device_id', 'anonymous_id'] %}
 
 with
-
-tracks as (
-    select * from {{ ref('stg_segment__tracks') }}
-),
 
 identity_map as (
     select * from {{ ref('int_identity_map') }}
@@ -45,7 +43,9 @@ identity_map as (
 {% endif %}
 
 candidate_tracks as (
-    {{ resolved_candidates('tracks', 'resolved_keys_now', key_columns, 'received_at') }}
+    {{ resolved_candidates(
+        ref('stg_segment__tracks'), 'resolved_keys_now', key_columns, 'received_at'
+    ) }}
 ),
 
 resolved as (
