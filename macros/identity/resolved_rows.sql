@@ -19,10 +19,11 @@
     by the model's post-hook (resolved_keys_refresh) in the transaction that
     writes the model, so the two never disagree, even when a run is killed.
     Reading it replaces a group-by over every event of the table (about 15 s
-    per model at 1,000,000 customers), and its exact size lets DuckDB build
-    the re-keyed join on the keys, not on the events. Where there is no side
-    table (BigQuery, dbt unit tests, the first run after an upgrade) the keys
-    come from a group-by over the table. -#}
+    per model at 1,000,000 customers), and it tells, before the model's SQL
+    is written, whether any key was re-keyed: usually none, and then the run
+    reads only the lookback window. Where there is no side table (BigQuery,
+    dbt unit tests, the first run after an upgrade) the keys come from a
+    group-by over the table. -#}
 
 {% macro strongest_identifier_customer(relation, identifiers, output='customer_id', map_relation='identity_map') -%}
     {#- `select` of a relation's rows with the customer of their strongest
@@ -84,46 +85,80 @@
 {%- endmacro %}
 
 
-{% macro resolved_candidates(relation, keys_now, key_columns, received_column) -%}
+{% macro resolved_window_start(received_column) -%}
+    {#- Start of the lookback window (lookback_window_start). Where the side
+        table exists it is read once when the model runs and written into the
+        SQL as a literal, so DuckDB filters the scans on it (a scalar subquery
+        becomes a nested-loop join after the scan has read every column of
+        every row); elsewhere the scalar subquery. -#}
+    {%- set window_start = composable_cdp.lookback_window_start(received_column) -%}
+    {%- if composable_cdp.resolved_keys_table() is none -%}
+        {{ return(window_start) }}
+    {%- endif -%}
+    {%- set value = run_query('select ' ~ window_start).columns[0].values()[0] -%}
+    {{ return("cast('" ~ value ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+
+{% macro resolved_re_keyed_count(identifiers) -%}
+    {#- How many keys of the side table now resolve to another customer than
+        their events carry (read when the model runs; none without the side
+        table). Usually 0: no merge or split touched an old key. -#}
+    {%- set keys = composable_cdp.resolved_keys_table() -%}
+    {%- if keys is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set counted -%}
+        with
+
+        identity_map as (
+            select * from {{ ref('int_identity_map') }}
+        ),
+
+        keys_before as (
+            select * from {{ keys }}
+        ),
+
+        keys_now as (
+            {{ composable_cdp.strongest_identifier_customer('keys_before', identifiers, 'customer_id_now') }}
+        )
+
+        select count(*) from keys_now
+        where customer_id is distinct from customer_id_now
+    {%- endset -%}
+    {{ return(run_query(counted).columns[0].values()[0] | int) }}
+{%- endmacro %}
+
+
+{% macro resolved_candidates(relation, keys_now, identifiers, received_column) -%}
     {#- The staged events to resolve on this run: all of them on a full build;
         on an incremental run the lookback window and the re-keyed events.
-        relation is the staged model itself (not a CTE: it is scanned twice
-        and a CTE read twice would be materialised); keys_now is
-        resolved_keys_before with the key's current customer in
-        customer_id_now. With the side table, two scans: the window (its
-        filter reaches the table scan, so only the window's rows are read)
-        and the events of the re-keyed keys (a join built on those few keys).
-        Without it, one scan left-joined to the re-keyed keys (DuckDB's
-        estimate of a group-by's size could put the hash table on the events
-        side). -#}
-    {%- set window_start = composable_cdp.lookback_window_start(received_column) %}
-    {%- set re_keyed -%}
+        keys_now is resolved_keys_before with the key's current customer in
+        customer_id_now. When the side table says no key was re-keyed (the
+        usual run), only the window is read, through a filter on a literal
+        that DuckDB applies in the table scan. Otherwise one scan of the staged
+        events left-joined to the few re-keyed keys (a join written so that
+        its hash table is built on the keys: an inner join could be built on
+        the events, DuckDB's estimate of the keys being far too high). -#}
+    {%- set key_columns = identifiers | map('first') | list %}
+    {%- if not is_incremental() %}
+    select * from {{ relation }}
+    {%- else %}
+    {%- set window_start = composable_cdp.resolved_window_start(received_column) %}
+    {%- if composable_cdp.resolved_re_keyed_count(identifiers) == 0 %}
+    select * from {{ relation }}
+    where {{ received_column }} is null or {{ received_column }} >= {{ window_start }}
+    {%- else %}
+    select staged.*
+    from {{ relation }} as staged
+    left join (
         select distinct
             {%- for column in key_columns %}
             coalesce({{ column }}, '') as {{ column }}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ keys_now }}
         where customer_id is distinct from customer_id_now
-    {%- endset %}
-    {%- if not is_incremental() %}
-    select * from {{ relation }}
-    {%- elif composable_cdp.resolved_keys_table() is not none %}
-    select * from {{ relation }}
-    where {{ received_column }} is null or {{ received_column }} >= {{ window_start }}
-    union all
-    select staged.*
-    from {{ relation }} as staged
-    inner join ({{ re_keyed }}) as re_keyed
-        on
-        {%- for column in key_columns %}
-            coalesce(staged.{{ column }}, '') = re_keyed.{{ column }}
-            {{- ' and' if not loop.last }}
-        {%- endfor %}
-    where staged.{{ received_column }} < {{ window_start }}
-    {%- else %}
-    select staged.*
-    from {{ relation }} as staged
-    left join ({{ re_keyed }}) as re_keyed
+    ) as re_keyed
         on
         {%- for column in key_columns %}
             coalesce(staged.{{ column }}, '') = re_keyed.{{ column }}
@@ -134,24 +169,26 @@
         or staged.{{ received_column }} >= {{ window_start }}
         or re_keyed.{{ key_columns[0] }} is not null
     {%- endif %}
+    {%- endif %}
 {%- endmacro %}
 
 
-{% macro resolved_rows_changed(relation, key_column) -%}
+{% macro resolved_rows_changed(relation, key_column, received_column) -%}
     {#- Of the resolved candidates, the rows to write: on an incremental run
         the events the table does not hold yet and those whose customer
-        changed; on a full build, every row. The table is read only for the
-        candidates' ids (a semi-join built on the few candidates), so the
-        comparison never hashes the whole table. -#}
+        changed; on a full build, every row. Only the table's rows of the
+        lookback window are read to compare: a candidate outside it is a
+        re-keyed event, whose customer changed by definition. -#}
     select {{ relation }}.*
     from {{ relation }}
     {%- if is_incremental() %}
+    {%- set window_start = composable_cdp.resolved_window_start(received_column) %}
     left join (
         select
             {{ key_column }},
             customer_id
         from {{ this }}
-        where {{ key_column }} in (select {{ key_column }} from {{ relation }})
+        where {{ received_column }} is null or {{ received_column }} >= {{ window_start }}
     ) as resolved_before
         on {{ relation }}.{{ key_column }} = resolved_before.{{ key_column }}
     where

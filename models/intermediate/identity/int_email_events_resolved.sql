@@ -38,7 +38,7 @@ identity_map as (
 
 candidate_email_events as (
     {{ resolved_candidates(
-        ref('stg_esp__email_events'), 'resolved_keys_now', ['email'], 'loaded_at'
+        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at'
     ) }}
 ),
 
@@ -48,7 +48,7 @@ resolved as (
 
 -- on a scheduled run, only the events to write (new or re-keyed)
 final as (
-    {{ resolved_rows_changed('resolved', 'email_event_id') }}
+    {{ resolved_rows_changed('resolved', 'email_event_id', 'loaded_at') }}
 )
 
 -- every column of the staged model, plus customer_id

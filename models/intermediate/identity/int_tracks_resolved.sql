@@ -44,7 +44,7 @@ identity_map as (
 
 candidate_tracks as (
     {{ resolved_candidates(
-        ref('stg_segment__tracks'), 'resolved_keys_now', key_columns, 'received_at'
+        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at'
     ) }}
 ),
 
@@ -54,7 +54,7 @@ resolved as (
 
 -- on a scheduled run, only the events to write (new or re-keyed)
 final as (
-    {{ resolved_rows_changed('resolved', 'event_id') }}
+    {{ resolved_rows_changed('resolved', 'event_id', 'received_at') }}
 )
 
 -- every column of the staged model, plus customer_id
