@@ -130,12 +130,14 @@
 {%- endmacro %}
 
 
-{% macro resolved_candidates(relation, keys_now, identifiers, received_column) -%}
+{% macro resolved_candidates(relation, keys_now, identifiers, received_column, re_keyed_count=none) -%}
     {#- The staged events to resolve on this run: all of them on a full build;
         on an incremental run the lookback window and the re-keyed events.
         keys_now is resolved_keys_before with the key's current customer in
-        customer_id_now. When the side table says no key was re-keyed (the
-        usual run), only the window is read, through a filter on a literal
+        customer_id_now; re_keyed_count is resolved_re_keyed_count, read once
+        by the model (which defines keys_now only when it is not 0). When the
+        side table says no key was re-keyed (the usual run), only the window
+        is read, through a filter on a literal
         that DuckDB applies in the table scan. Otherwise one scan of the staged
         events left-joined to the few re-keyed keys (a join written so that
         its hash table is built on the keys: an inner join could be built on
@@ -145,7 +147,7 @@
     select * from {{ relation }}
     {%- else %}
     {%- set window_start = composable_cdp.resolved_window_start(received_column) %}
-    {%- if composable_cdp.resolved_re_keyed_count(identifiers) == 0 %}
+    {%- if re_keyed_count == 0 %}
     select * from {{ relation }}
     where {{ received_column }} is null or {{ received_column }} >= {{ window_start }}
     {%- else %}

@@ -165,3 +165,18 @@
     from {{ relation }}
     {%- endif %}
 {%- endmacro %}
+
+
+{% macro staging_full_build_order(received_column) -%}
+    {#- `order by` the receive time on a DuckDB full build, nothing otherwise.
+        The incremental readers of a staged model (the resolved event models,
+        their post-hooks, the hourly job's window tests) read its last
+        `staging_lookback_days`; a full build in receive-time order keeps
+        those rows in a few row groups, which DuckDB skips to by their min/max
+        (1,000,000 customers: reading the window of the staged tracks 7.9 s
+        unordered, 0.2 s ordered). Appended rows land at the end, in order
+        enough. BigQuery partitions and clusters instead. -#}
+    {%- if target.type == 'duckdb' and not is_incremental() -%}
+        order by {{ received_column }}
+    {%- endif -%}
+{%- endmacro %}

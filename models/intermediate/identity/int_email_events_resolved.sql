@@ -18,6 +18,9 @@
     meta={'data_tests_window': 'loaded_at'}
 ) }}
 
+{#- keys re-keyed since the last run (none when there is no side table) #}
+{%- set re_keyed_count = composable_cdp.resolved_re_keyed_count(identifiers)
+    if is_incremental() else none %}
 
 with
 
@@ -25,7 +28,7 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() and re_keyed_count != 0 %}
     -- each address of the table, with the customer it resolved to then and now
     resolved_keys_before as (
         {{ resolved_keys_before(['email']) }}
@@ -38,7 +41,8 @@ identity_map as (
 
 candidate_email_events as (
     {{ resolved_candidates(
-        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at'
+        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at',
+        re_keyed_count
     ) }}
 ),
 

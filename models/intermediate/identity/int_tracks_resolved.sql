@@ -25,13 +25,17 @@
 
 {%- set key_columns = ['user_id', 'device_id', 'anonymous_id'] %}
 
+{#- keys re-keyed since the last run (none when there is no side table) #}
+{%- set re_keyed_count = composable_cdp.resolved_re_keyed_count(identifiers)
+    if is_incremental() else none %}
+
 with
 
 identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() and re_keyed_count != 0 %}
     -- each identity key of the table, with the customer it resolved to then and now
     resolved_keys_before as (
         {{ resolved_keys_before(key_columns) }}
@@ -44,7 +48,8 @@ identity_map as (
 
 candidate_tracks as (
     {{ resolved_candidates(
-        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at'
+        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at',
+        re_keyed_count
     ) }}
 ),
 

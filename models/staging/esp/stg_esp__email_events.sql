@@ -80,4 +80,6 @@ final as (
     from new_rows
 )
 
+-- in receive-time order on a DuckDB full build (staging_full_build_order)
 select * from final
+{{ staging_full_build_order('loaded_at') }}

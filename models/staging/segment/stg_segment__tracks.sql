@@ -124,4 +124,6 @@ final as (
     from named
 )
 
+-- in receive-time order on a DuckDB full build (staging_full_build_order)
 select * from final
+{{ staging_full_build_order('received_at') }}
