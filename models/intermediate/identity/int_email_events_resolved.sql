@@ -12,15 +12,12 @@
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='email_event_id',
     on_schema_change='fail',
+    pre_hook=composable_cdp.resolved_re_key_hook(identifiers),
     post_hook=composable_cdp.resolved_keys_refresh_hook(identifiers, 'loaded_at'),
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_type']),
     meta={'data_tests_window': 'loaded_at'}
 ) }}
-
-{#- keys re-keyed since the last run (none when there is no side table) #}
-{%- set re_keyed_count = composable_cdp.resolved_re_keyed_count(identifiers)
-    if is_incremental() else none %}
 
 with
 
@@ -28,7 +25,8 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-{% if is_incremental() and re_keyed_count != 0 %}
+{#- without the side table (BigQuery, unit tests), the keys come from the table -#}
+{% if is_incremental() and composable_cdp.resolved_keys_table() is none %}
     -- each address of the table, with the customer it resolved to then and now
     resolved_keys_before as (
         {{ resolved_keys_before(['email']) }}
@@ -41,8 +39,7 @@ identity_map as (
 
 candidate_email_events as (
     {{ resolved_candidates(
-        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at',
-        re_keyed_count
+        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at'
     ) }}
 ),
 

@@ -17,6 +17,7 @@
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='event_id',
     on_schema_change='fail',
+    pre_hook=composable_cdp.resolved_re_key_hook(identifiers),
     post_hook=composable_cdp.resolved_keys_refresh_hook(identifiers, 'received_at'),
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name']),
@@ -25,17 +26,14 @@
 
 {%- set key_columns = ['user_id', 'device_id', 'anonymous_id'] %}
 
-{#- keys re-keyed since the last run (none when there is no side table) #}
-{%- set re_keyed_count = composable_cdp.resolved_re_keyed_count(identifiers)
-    if is_incremental() else none %}
-
 with
 
 identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-{% if is_incremental() and re_keyed_count != 0 %}
+{#- without the side table (BigQuery, unit tests), the keys come from the table -#}
+{% if is_incremental() and composable_cdp.resolved_keys_table() is none %}
     -- each identity key of the table, with the customer it resolved to then and now
     resolved_keys_before as (
         {{ resolved_keys_before(key_columns) }}
@@ -48,8 +46,7 @@ identity_map as (
 
 candidate_tracks as (
     {{ resolved_candidates(
-        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at',
-        re_keyed_count
+        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at'
     ) }}
 ),
 
