@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -62,6 +63,8 @@ class Measured:
     peak_rss_bytes: int
     returncode: int
     output: str = ""
+    # wall-clock time (epoch seconds) of the sample that saw the peak
+    peak_at: float = 0.0
 
     @property
     def output_tail(self) -> str:
@@ -80,7 +83,7 @@ def measure(command: Sequence[str], env: dict[str, str], interval: float = 0.2) 
         stderr=subprocess.STDOUT,
         text=True,
     )
-    peak = 0
+    peak, peak_at = 0, 0.0
     lines: list[str] = []
 
     def drain() -> None:
@@ -90,10 +93,12 @@ def measure(command: Sequence[str], env: dict[str, str], interval: float = 0.2) 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     while process.poll() is None:
-        peak = max(peak, tree_rss_bytes(process.pid))
+        rss = tree_rss_bytes(process.pid)
+        if rss > peak:
+            peak, peak_at = rss, time.time()
         time.sleep(interval)
     reader.join()
-    return Measured(time.perf_counter() - start, peak, process.returncode, "".join(lines))
+    return Measured(time.perf_counter() - start, peak, process.returncode, "".join(lines), peak_at)
 
 
 @dataclass
@@ -105,6 +110,8 @@ class BuildResult:
     events: int
     slowest: list[tuple[str, float]] = field(default_factory=list)
     by_type: dict[str, float] = field(default_factory=dict)
+    # the nodes that were running when the tree's RSS peaked
+    at_peak: list[str] = field(default_factory=list)
 
     @property
     def events_per_second(self) -> float:
@@ -116,6 +123,31 @@ def slowest_models(target_path: Path, top: int) -> list[tuple[str, float]]:
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     timed = [(r["unique_id"].split(".", 2)[-1], float(r["execution_time"])) for r in results]
     return sorted(timed, key=lambda item: item[1], reverse=True)[:top]
+
+
+def _epoch(stamp: str) -> float:
+    """run_results.json timestamps (UTC, ISO 8601, trailing Z) as epoch seconds."""
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def nodes_running_at(target_path: Path, moment: float) -> list[str]:
+    """Nodes of the last dbt invocation whose execution spans `moment` (epoch seconds)."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    running = []
+    for result in results:
+        spans = [
+            t for t in result.get("timing", []) if t.get("started_at") and t.get("completed_at")
+        ]
+        if not spans:
+            continue
+        started = min(_epoch(t["started_at"]) for t in spans)
+        completed = max(_epoch(t["completed_at"]) for t in spans)
+        if started <= moment <= completed:
+            running.append(result["unique_id"].split(".", 2)[-1])
+    return sorted(running)
 
 
 def count_raw_events(raw_path: Path) -> int:
@@ -187,6 +219,7 @@ def run_bench(
         full_events,
         slowest_models(target, top),
         time_by_resource_type(target),
+        nodes_running_at(target, full.peak_at),
     )
 
     appended = measure(
@@ -218,6 +251,7 @@ def run_bench(
         new_events,
         slowest_models(target, top),
         time_by_resource_type(target),
+        nodes_running_at(target, incremental.peak_at),
     )
     return report(customers, gen, full_result, inc_result)
 
@@ -249,6 +283,11 @@ def report(customers: int, gen: Measured, full: BuildResult, inc: BuildResult) -
     for build in (full, inc):
         kinds = ", ".join(f"{kind} {secs:.1f} s" for kind, secs in sorted(build.by_type.items()))
         lines.append(f"- {build.label}: {kinds}")
+    lines.append("")
+    lines += ["Nodes running when the process tree's RSS peaked:", ""]
+    for build in (full, inc):
+        running = ", ".join(build.at_peak) or "none (between nodes)"
+        lines.append(f"- {build.label}: {running}")
     lines.append("")
     for build in (full, inc):
         lines += [f"Slowest nodes, {build.label}:", "", "| node | seconds |", "|---|---:|"]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from cdp.bench import (
     BuildResult,
     Measured,
     measure,
+    nodes_running_at,
     report,
     slowest_models,
     time_by_resource_type,
@@ -101,3 +103,34 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     assert any(node.endswith(".int_tracks_resolved") for node in ran)
     # with the hourly job's data tests scoped to the lookback window
     assert last_run["args"]["vars"] == {"data_tests_scope": "lookback"}
+
+
+def test_nodes_running_at_the_peak(tmp_path: Path) -> None:
+    # a runs 10:00:00-10:00:10, b 10:00:05-10:00:20; a test with no timing is skipped
+    def timing(start: str, end: str) -> list[dict[str, str]]:
+        return [
+            {
+                "name": "compile",
+                "started_at": f"2026-12-03T10:00:{start}Z",
+                "completed_at": f"2026-12-03T10:00:{start}Z",
+            },
+            {
+                "name": "execute",
+                "started_at": f"2026-12-03T10:00:{start}Z",
+                "completed_at": f"2026-12-03T10:00:{end}Z",
+            },
+        ]
+
+    results = {
+        "results": [
+            {"unique_id": "model.composable_cdp.a", "timing": timing("00", "10")},
+            {"unique_id": "model.composable_cdp.b", "timing": timing("05", "20")},
+            {"unique_id": "test.composable_cdp.c", "timing": []},
+        ]
+    }
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    moment = datetime(2026, 12, 3, 10, 0, 7, tzinfo=UTC).timestamp()
+    assert nodes_running_at(tmp_path, moment) == ["a", "b"]
+    later = datetime(2026, 12, 3, 10, 0, 15, tzinfo=UTC).timestamp()
+    assert nodes_running_at(tmp_path, later) == ["b"]
+    assert nodes_running_at(tmp_path, later + 60) == []
