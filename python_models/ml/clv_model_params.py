@@ -155,13 +155,16 @@ def bgnbd_log_likelihood(
         + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
     """
     r, alpha, a, b = params
+    # x (repeat purchase days) takes few distinct values: the special functions, most of
+    # the cost, run on those only (43 values for 525,539 customers at 1,000,000).
+    x_values, x_index = np.unique(x, return_inverse=True)
     common = (
-        special.gammaln(r + x)
+        special.gammaln(r + x_values)
         - special.gammaln(r)
         + r * np.log(alpha)
-        + special.betaln(a, b + x)
+        + special.betaln(a, b + x_values)
         - special.betaln(a, b)
-    )
+    )[x_index]
     still_active = -(r + x) * np.log(alpha + T)
     repeat = x > 0
     # B(a+1, b+x-1) / B(a, b+x) = a / (b+x-1); only defined (and needed) when x > 0.
@@ -223,20 +226,24 @@ def _maximise(neg_ll, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
 
 def fit_bgnbd(summary: pd.DataFrame) -> dict[str, float]:
     """Maximum-likelihood BG/NBD parameters r, alpha, a, b from x, t_x, T."""
-    x = summary["x"].to_numpy(dtype=float)
-    t_x = summary["t_x"].to_numpy(dtype=float)
-    T = summary["T"].to_numpy(dtype=float)
-    if len(x) == 0:
+    if len(summary) == 0:
         raise ValueError("BG/NBD: no customers to fit")
+    # Customers with the same (x, t_x, T) have the same likelihood: the fit runs on the
+    # distinct triples, each weighted by how many customers share it (525,539 customers,
+    # 193,559 triples at 1,000,000), in a fixed (sorted) order.
+    triples = summary.groupby(["x", "t_x", "T"], sort=True).size().reset_index(name="weight")
+    x, t_x, T, weight = (triples[c].to_numpy(dtype=float) for c in ("x", "t_x", "T", "weight"))
 
     def neg_ll(params: np.ndarray) -> float:
-        return -bgnbd_log_likelihood(params, x, t_x, T).sum()
+        return -(weight * bgnbd_log_likelihood(params, x, t_x, T)).sum()
 
     # Start: r/alpha = the observed repeat rate per unit of time; a, b a mild dropout.
-    rate = max(x.sum() / max(T.sum(), 1e-9), 1e-3)
+    rate = max((weight * x).sum() / max((weight * T).sum(), 1e-9), 1e-3)
     params, log_likelihood, converged = _maximise(neg_ll, np.array([1.0, 1.0 / rate, 1.0, 3.0]))
     fitted = dict(zip(BGNBD_PARAMS, params.tolist(), strict=True))
-    fitted.update(log_likelihood=log_likelihood, n_customers=float(len(x)), converged=converged)
+    fitted.update(
+        log_likelihood=log_likelihood, n_customers=float(len(summary)), converged=converged
+    )
     return fitted
 
 

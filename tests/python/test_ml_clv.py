@@ -164,6 +164,25 @@ def test_bgnbd_log_likelihood_at_published_parameters(cdnow_summary: pd.DataFram
     assert total == pytest.approx(PUBLISHED_BGNBD_LL, abs=0.1)
 
 
+def test_bgnbd_fit_on_distinct_triples_is_the_per_customer_fit(
+    cdnow_summary: pd.DataFrame,
+) -> None:
+    # fit_bgnbd weights each distinct (x, t_x, T) by its customers; its log-likelihood
+    # must be the per-customer one at the same parameters, and duplicating every customer
+    # must leave the parameters where they are (the likelihood only doubles).
+    fit = params_model.fit_bgnbd(cdnow_summary)
+    params = np.array([fit[k] for k in ("r", "alpha", "a", "b")])
+    x, t_x, T = (cdnow_summary[c].to_numpy() for c in ("x", "t_x", "T"))
+    per_customer = params_model.bgnbd_log_likelihood(params, x, t_x, T).sum()
+    assert fit["log_likelihood"] == pytest.approx(per_customer, rel=1e-12)
+    assert fit["n_customers"] == len(cdnow_summary)
+    doubled = params_model.fit_bgnbd(pd.concat([cdnow_summary, cdnow_summary]))
+    assert doubled["n_customers"] == 2 * len(cdnow_summary)
+    assert doubled["log_likelihood"] == pytest.approx(2 * fit["log_likelihood"], rel=1e-9)
+    for k in ("r", "alpha", "a", "b"):
+        assert doubled[k] == pytest.approx(fit[k], rel=1e-5)
+
+
 def test_conditional_expectation_matches_the_papers_worked_example() -> None:
     # Fader, Hardie & Lee (2005): a customer with x = 2, t_x = 30.43, T = 38.86 is expected
     # to make 1.226 purchases in the next 39 weeks.
