@@ -98,7 +98,7 @@ identifiers as (
     select
         identifier_type,
         identifier_value,
-        {{ dbt.listagg('record_source', "','", 'order by record_source') }} as record_sources,
+        {{ identity_record_sources_agg('record_source') }} as record_sources,
         sum(record_count) as record_count,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at

@@ -111,7 +111,7 @@ sources as (
     select
         from_node_id,
         to_node_id,
-        {{ dbt.listagg('record_source', "','", 'order by record_source') }} as record_sources
+        {{ identity_record_sources_agg('record_source') }} as record_sources
     from per_source
     group by 1, 2
 ),
