@@ -82,8 +82,10 @@
 
 
 {% macro resolved_window_start(received_column) -%}
-    {#- Start of the lookback window (lookback_window_start). Where the side
-        table exists it is read once when the model runs and written into the
+    {#- Start of the lookback window (lookback_window_start). The model
+        calls it once (it may run a query) and hands the value to
+        resolved_candidates and resolved_rows_changed. Where the side
+        table exists it is read when the model runs and written into the
         SQL as a literal, so DuckDB filters the scans on it (a scalar subquery
         becomes a nested-loop join after the scan has read every column of
         every row); elsewhere the scalar subquery. -#}
@@ -96,7 +98,7 @@
 {%- endmacro %}
 
 
-{% macro resolved_candidates(relation, keys_now, identifiers, received_column) -%}
+{% macro resolved_candidates(relation, keys_now, identifiers, received_column, window_start) -%}
     {#- The staged events to resolve on this run: all of them on a full build;
         on an incremental run the lookback window, and, where there is no
         side table, the re-keyed events too. With the side table the
@@ -105,12 +107,12 @@
         filter on a literal that DuckDB applies in the table scan. Without
         it, one scan of the staged events left-joined to the re-keyed keys
         (keys_now: resolved_keys_before with the key's current customer in
-        customer_id_now), a join whose hash table is built on the keys. -#}
+        customer_id_now), a join whose hash table is built on the keys.
+        window_start: resolved_window_start, read once by the model. -#}
     {%- set key_columns = identifiers | map('first') | list %}
     {%- if not is_incremental() %}
     select * from {{ relation }}
     {%- else %}
-    {%- set window_start = composable_cdp.resolved_window_start(received_column) %}
     {%- if composable_cdp.resolved_keys_table() is not none %}
     select * from {{ relation }}
     where {{ received_column }} is null or {{ received_column }} >= {{ window_start }}
@@ -185,23 +187,17 @@
 {%- endmacro %}
 
 
-{% macro resolved_re_key_hook(identifiers) -%}
-    {#- The pre_hook string of a resolved event model: a call of
-        resolved_re_key_in_place, rendered when the hook runs. -#}
-    {{ return("{{ composable_cdp.resolved_re_key_in_place(" ~ identifiers ~ ") }}") }}
-{%- endmacro %}
 
-
-{% macro resolved_rows_changed(relation, key_column, received_column) -%}
+{% macro resolved_rows_changed(relation, key_column, received_column, window_start) -%}
     {#- Of the resolved candidates, the rows to write: on an incremental run
         the events the table does not hold yet and those whose customer
         changed; on a full build, every row. Only the table's rows of the
         lookback window are read to compare: a candidate outside it is a
-        re-keyed event, whose customer changed by definition. -#}
+        re-keyed event, whose customer changed by definition. window_start:
+        resolved_window_start, read once by the model. -#}
     select {{ relation }}.*
     from {{ relation }}
     {%- if is_incremental() %}
-    {%- set window_start = composable_cdp.resolved_window_start(received_column) %}
     left join (
         select
             {{ key_column }},
@@ -277,12 +273,3 @@
     {%- endif %}
 {%- endmacro %}
 
-
-{% macro resolved_keys_refresh_hook(identifiers, received_column) -%}
-    {#- The post_hook string of a resolved event model: a call of
-        resolved_keys_refresh, rendered when the hook runs. -#}
-    {{ return(
-        "{{ composable_cdp.resolved_keys_refresh("
-        ~ identifiers ~ ", '" ~ received_column ~ "') }}"
-    ) }}
-{%- endmacro %}

@@ -12,12 +12,17 @@
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='email_event_id',
     on_schema_change='fail',
-    pre_hook=composable_cdp.resolved_re_key_hook(identifiers),
-    post_hook=composable_cdp.resolved_keys_refresh_hook(identifiers, 'loaded_at'),
+    pre_hook=composable_cdp.deferred_call('resolved_re_key_in_place', identifiers),
+    post_hook=composable_cdp.deferred_call(
+        'resolved_keys_refresh', identifiers, 'loaded_at'
+    ),
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_type']),
     meta={'data_tests_window': 'loaded_at'}
 ) }}
+
+{#- the lookback window's start, read once (it may query the warehouse) -#}
+{%- set window_start = resolved_window_start('loaded_at') if is_incremental() else none %}
 
 with
 
@@ -39,7 +44,7 @@ identity_map as (
 
 candidate_email_events as (
     {{ resolved_candidates(
-        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at'
+        ref('stg_esp__email_events'), 'resolved_keys_now', identifiers, 'loaded_at', window_start
     ) }}
 ),
 
@@ -49,7 +54,7 @@ resolved as (
 
 -- on a scheduled run, only the events to write (new or re-keyed)
 final as (
-    {{ resolved_rows_changed('resolved', 'email_event_id', 'loaded_at') }}
+    {{ resolved_rows_changed('resolved', 'email_event_id', 'loaded_at', window_start) }}
 )
 
 -- every column of the staged model, plus customer_id

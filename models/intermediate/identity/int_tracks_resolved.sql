@@ -17,14 +17,19 @@
     incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
     unique_key='event_id',
     on_schema_change='fail',
-    pre_hook=composable_cdp.resolved_re_key_hook(identifiers),
-    post_hook=composable_cdp.resolved_keys_refresh_hook(identifiers, 'received_at'),
+    pre_hook=composable_cdp.deferred_call('resolved_re_key_in_place', identifiers),
+    post_hook=composable_cdp.deferred_call(
+        'resolved_keys_refresh', identifiers, 'received_at'
+    ),
     partition_by=composable_cdp.bigquery_day_partition('event_date'),
     cluster_by=composable_cdp.bigquery_cluster_by(['customer_id', 'event_name']),
     meta={'data_tests_window': 'received_at'}
 ) }}
 
 {%- set key_columns = ['user_id', 'device_id', 'anonymous_id'] %}
+
+{#- the lookback window's start, read once (it may query the warehouse) -#}
+{%- set window_start = resolved_window_start('received_at') if is_incremental() else none %}
 
 with
 
@@ -46,7 +51,7 @@ identity_map as (
 
 candidate_tracks as (
     {{ resolved_candidates(
-        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at'
+        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at', window_start
     ) }}
 ),
 
@@ -56,7 +61,7 @@ resolved as (
 
 -- on a scheduled run, only the events to write (new or re-keyed)
 final as (
-    {{ resolved_rows_changed('resolved', 'event_id', 'received_at') }}
+    {{ resolved_rows_changed('resolved', 'event_id', 'received_at', window_start) }}
 )
 
 -- every column of the staged model, plus customer_id
