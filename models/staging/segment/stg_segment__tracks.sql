@@ -28,7 +28,7 @@ validated as (
         {{ row_fingerprint([
             'id', 'anonymous_id', 'user_id', 'event', 'timestamp', 'sent_at',
             'received_at', 'context_device_id', 'context_library_name',
-            'context_ip', 'context_page_url', 'properties'
+            'context_ip', 'context_page_url', 'properties', 'context_user_agent'
         ]) }} as row_fingerprint
     from tracks
 ),
