@@ -11,7 +11,7 @@
         alphabetical order ('identifies,tracks'), the value of
         listagg(distinct ... order by ...) without sorting strings per group:
         one max() per known source, concatenated, the trailing comma trimmed
-        (1,000,000 customers, int_identifiers: 16.6 s -> 11.8 s). -#}
+        (1,000,000 customers, DuckDB alone: int_identifiers 18.4 s -> 12.5 s). -#}
     rtrim(
         {%- for name in composable_cdp.identity_record_sources() %}
         max(case when {{ column }} = '{{ name }}' then '{{ name }},' else '' end)
