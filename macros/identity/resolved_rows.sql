@@ -187,7 +187,6 @@
 {%- endmacro %}
 
 
-
 {% macro resolved_rows_changed(relation, key_column, received_column, window_start) -%}
     {#- Of the resolved candidates, the rows to write: on an incremental run
         the events the table does not hold yet and those whose customer
@@ -272,4 +271,3 @@
     group by {{ key_list }}, customer_id
     {%- endif %}
 {%- endmacro %}
-

@@ -34,7 +34,7 @@ identity_map as (
 {% if is_incremental() and composable_cdp.resolved_keys_table() is none %}
     -- each address of the table, with the customer it resolved to then and now
     resolved_keys_before as (
-        {{ resolved_keys_before(['email']) }}
+        {{ resolved_keys_before(identifiers | map('first') | list) }}
     ),
 
     resolved_keys_now as (

@@ -26,7 +26,7 @@
     meta={'data_tests_window': 'received_at'}
 ) }}
 
-{%- set key_columns = ['user_id', 'device_id', 'anonymous_id'] %}
+{%- set key_columns = identifiers | map('first') | list %}
 
 {#- the lookback window's start, read once (it may query the warehouse) -#}
 {%- set window_start = resolved_window_start('received_at') if is_incremental() else none %}
