@@ -13,7 +13,8 @@ Order of work, over the manifest of the `first_run` compile:
    columns are resolved too; for incremental models the `merge` of their strategy.
 4. Enforced contracts: every declared `data_type` must be a BigQuery type and match
    the type the query produces.
-5. The `incremental` compile: the incremental branch of each incremental model.
+5. The `incremental` compile: the incremental branch of each incremental model (with
+   the side tables its pre-hooks write, declared in `meta.side_tables`).
 6. Data tests and analyses: analysed against the finished catalog.
 7. Python models: the compiled script must be valid Python (it runs on BigQuery's
    Python runtime, which the offline check cannot reach).
@@ -535,7 +536,20 @@ class ProjectChecker:
             if node.get("language") == "python":
                 self._check_python_syntax_only(node)
                 continue
+            self._register_side_tables(node)
             self._analyse(node, node.get("compiled_code") or "", "incremental")
+
+    def _register_side_tables(self, node: dict[str, Any]) -> None:
+        """Tables a model's pre-hook writes before its incremental select reads them,
+        declared in `meta.side_tables` ({suffix: {column: BigQuery type}}) as
+        `<model>__<suffix>` beside the model."""
+        side_tables = (node.get("config", {}).get("meta") or {}).get("side_tables") or {}
+        path = _relation_path(node)
+        for suffix, columns in side_tables.items():
+            pairs = [(name, str(data_type).upper()) for name, data_type in columns.items()]
+            add_table(
+                self.catalog, [*path[:-1], f"{path[-1]}__{suffix}"], self._columns_from_types(pairs)
+            )
 
     def _check_python_syntax_only(self, node: dict[str, Any]) -> None:
         try:

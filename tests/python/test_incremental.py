@@ -43,6 +43,8 @@ INCREMENTAL_TABLES = (
     "staging.stg_esp__email_events_rejected",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
+    "intermediate.int_customer_tracked_days",
+    "intermediate.int_customer_email_days",
 )
 INCREMENTAL_MODELS = tuple(table.split(".")[1] for table in INCREMENTAL_TABLES)
 COMPARED = (
@@ -50,6 +52,9 @@ COMPARED = (
     # the resolved models' identity keys, kept by their post-hook (DuckDB)
     "intermediate.int_tracks_resolved__identity_keys",
     "intermediate.int_email_events_resolved__identity_keys",
+    # the rollups' key sets, kept by their post-hook
+    "intermediate.int_customer_tracked_days__key_sets",
+    "intermediate.int_customer_email_days__key_sets",
     "intermediate.int_identity_map",
     "intermediate.int_customer_features",
     "core.dim_customers",
@@ -256,11 +261,55 @@ def test_merges_re_key_the_events_of_the_merged_customers(
     assert all(now[event] == merges[batch_1[event]] for event in re_keyed)
 
 
+def test_rollups_rebuild_only_the_customers_whose_events_changed(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """The incremental run rebuilt the rollups of some customers, not all of them: those
+    with events in the lookback window and both sides of a merge. A merged-away customer
+    has no row left; the survivor's rows count its events."""
+    merges = dict(
+        incremental.query(
+            "select old_customer_id, current_customer_id from core.customer_id_merges"
+        )
+    )
+    assert merges, "batch 2 merged no customer: the re-keying of the rollups is untested"
+    pending = {}
+    for rollup in ("int_customer_tracked_days", "int_customer_email_days"):
+        pending[rollup] = {
+            customer
+            for (customer,) in incremental.query(
+                f"select customer_id from intermediate.{rollup}__pending"
+            )
+        }
+        customers = incremental.scalar(
+            f"select count(distinct customer_id) from intermediate.{rollup}"
+        )
+        assert 0 < len(pending[rollup]) < customers, rollup
+    rollup_customers = {
+        customer
+        for (customer,) in incremental.query(
+            "select distinct customer_id from intermediate.int_customer_tracked_days"
+        )
+    }
+    assert not rollup_customers & set(merges), "a merged-away customer kept tracked days"
+    with batch_1_copy(incremental, tmp_path).connect() as con:
+        batch_1_customers = {
+            customer
+            for (customer,) in con.sql(
+                "select distinct customer_id from intermediate.int_customer_tracked_days"
+            ).fetchall()
+        }
+    re_keyed = set(merges) & batch_1_customers
+    assert re_keyed, "no merged-away customer had tracked days in batch 1"
+    assert re_keyed | {merges[old] for old in re_keyed} <= pending["int_customer_tracked_days"]
+
+
 @pytest.mark.parametrize(
     "node",
     [
         "stg_segment__tracks",  # appending the new events
         "int_tracks_resolved",  # merging new and re-keyed events
+        "int_customer_tracked_days",  # the rollup, after its resolved model committed
         "int_identity_registry",  # the customer-id state (never fully refreshed)
         "segment_membership_events",  # the membership history
     ],

@@ -1,11 +1,13 @@
 -- One row per customer and day with any tracked event or order, on or before
 -- as_of_date: the daily rollup every windowed and lifetime feature reads, so
--- raw events are aggregated once. Event names are Segment e-commerce spec v2
--- (staging maps v1 / snake_case names onto them).
+-- raw events are aggregated once. The tracked events come aggregated from the
+-- incremental rollup int_customer_tracked_days; orders (far fewer, and an
+-- order's status changes) are aggregated here. Event names are Segment
+-- e-commerce spec v2 (staging maps v1 / snake_case names onto them).
 with
 
-tracks as (
-    select * from {{ ref('int_tracks_resolved') }}
+tracked_days_all as (
+    select * from {{ ref('int_customer_tracked_days') }}
 ),
 
 orders as (
@@ -16,28 +18,17 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
-tracks_until_as_of as (
-    select
-        tracks.customer_id,
-        tracks.event_date as activity_date,
-        tracks.event_name
-    from tracks
-    cross join as_of
-    where
-        tracks.customer_id is not null
-        and tracks.event_date <= as_of.as_of_date
-),
-
 tracked_days as (
     select
-        customer_id,
-        activity_date,
-        count(*) as tracked_events,
-        count(case when event_name = 'Product Viewed' then 1 end) as product_views,
-        count(case when event_name = 'Product Added' then 1 end) as cart_adds,
-        count(case when event_name = 'Checkout Started' then 1 end) as checkouts_started
-    from tracks_until_as_of
-    group by 1, 2
+        tracked_days_all.customer_id,
+        tracked_days_all.activity_date,
+        tracked_days_all.tracked_events,
+        tracked_days_all.product_views,
+        tracked_days_all.cart_adds,
+        tracked_days_all.checkouts_started
+    from tracked_days_all
+    cross join as_of
+    where tracked_days_all.activity_date <= as_of.as_of_date
 ),
 
 orders_until_as_of as (

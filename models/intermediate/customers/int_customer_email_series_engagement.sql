@@ -3,31 +3,26 @@
 -- before as_of_date: sends, opens and clicks in each window of var
 -- feature_windows_days and in total, unsubscribes, bounces, complaints and the
 -- last send / open / click. Counts are events (two opens of one email count
--- two); email events that resolve to no customer are left out.
+-- two); email events that resolve to no customer are left out. Read from the
+-- daily rollup int_customer_email_days, not from the events.
 with
 
-email_events as (
-    select * from {{ ref('int_email_events_resolved') }}
+email_days as (
+    select * from {{ ref('int_customer_email_days') }}
 ),
 
 as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
-events_until_as_of as (
+days_until_as_of as (
     select
-        email_events.customer_id,
-        email_events.event_type,
-        email_events.bounce_type,
-        email_events.occurred_at,
-        coalesce(email_events.campaign_series, 'unknown') as campaign_series,
-        {{ dbt.datediff('email_events.event_date', 'as_of.as_of_date', 'day') }}
+        email_days.*,
+        {{ dbt.datediff('email_days.activity_date', 'as_of.as_of_date', 'day') }}
             as days_before_as_of
-    from email_events
+    from email_days
     cross join as_of
-    where
-        email_events.customer_id is not null
-        and email_events.event_date <= as_of.as_of_date
+    where email_days.activity_date <= as_of.as_of_date
 ),
 
 series_engagement as (
@@ -36,26 +31,24 @@ series_engagement as (
         campaign_series,
         {% for days in windows -%}
             {%- set in_window = composable_cdp.in_feature_window('days_before_as_of', days) -%}
-            count(case when event_type = 'sent' and {{ in_window }} then 1 end)
-                as email_sends_{{ days }}d,
-            count(case when event_type = 'opened' and {{ in_window }} then 1 end)
-                as email_opens_{{ days }}d,
-            count(case when event_type = 'clicked' and {{ in_window }} then 1 end)
-                as email_clicks_{{ days }}d,
+            {%- for measure in ['sends', 'opens', 'clicks'] %}
+                cast(
+                    sum(case when {{ in_window }} then email_{{ measure }} else 0 end)
+                    as {{ dbt.type_bigint() }}
+                ) as email_{{ measure }}_{{ days }}d,
+            {%- endfor %}
         {% endfor -%}
-        count(case when event_type = 'sent' then 1 end) as email_sends_total,
-        count(case when event_type = 'opened' then 1 end) as email_opens_total,
-        count(case when event_type = 'clicked' then 1 end) as email_clicks_total,
-        count(case when event_type = 'unsubscribed' then 1 end) as email_unsubscribes,
-        count(case when event_type = 'bounced' then 1 end) as email_bounces,
-        count(
-            case when event_type = 'bounced' and bounce_type = 'hard' then 1 end
-        ) as email_hard_bounces,
-        count(case when event_type = 'complained' then 1 end) as email_complaints,
-        max(case when event_type = 'sent' then occurred_at end) as last_email_sent_at,
-        max(case when event_type = 'opened' then occurred_at end) as last_email_opened_at,
-        max(case when event_type = 'clicked' then occurred_at end) as last_email_clicked_at
-    from events_until_as_of
+        cast(sum(email_sends) as {{ dbt.type_bigint() }}) as email_sends_total,
+        cast(sum(email_opens) as {{ dbt.type_bigint() }}) as email_opens_total,
+        cast(sum(email_clicks) as {{ dbt.type_bigint() }}) as email_clicks_total,
+        cast(sum(email_unsubscribes) as {{ dbt.type_bigint() }}) as email_unsubscribes,
+        cast(sum(email_bounces) as {{ dbt.type_bigint() }}) as email_bounces,
+        cast(sum(email_hard_bounces) as {{ dbt.type_bigint() }}) as email_hard_bounces,
+        cast(sum(email_complaints) as {{ dbt.type_bigint() }}) as email_complaints,
+        max(last_email_sent_at) as last_email_sent_at,
+        max(last_email_opened_at) as last_email_opened_at,
+        max(last_email_clicked_at) as last_email_clicked_at
+    from days_until_as_of
     group by 1, 2
 ),
 

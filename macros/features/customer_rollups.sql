@@ -1,0 +1,196 @@
+{#- Incremental per-customer rollups of the resolved events
+    (int_customer_tracked_days, int_customer_email_days): one row per
+    customer and day (and campaign series), so the feature models read
+    compact rollups instead of every event of the history.
+
+    A scheduled run rebuilds every row of the customers whose events changed
+    since the rollup's last run, and leaves the other customers alone. A
+    customer's events change in two ways only (staged events are never
+    rewritten; an event's customer is the customer of its identity key):
+    - new events: the customers of the resolved events received in the
+      lookback window before the newest receive time the rollup holds (its
+      `last_received_at`). A run that was skipped, or killed after the
+      resolved model had committed, leaves that time older, so the next
+      window reaches back over everything it missed;
+    - re-keyed events (a merge or a split moved identity keys to another
+      customer): the side table `<rollup>__key_sets` holds, per customer,
+      the number of identity keys that resolved to it and a 64-bit checksum
+      of them, as of the rollup's last run; the customers whose key set
+      differs now (the merged-away one, the survivor, both sides of a split)
+      are rebuilt, and those left with no event lose their rows.
+    The first pre-hook writes the customers to rebuild into
+    `<rollup>__pending`, the second deletes their rows, the model's SQL
+    aggregates their events (appended), the post-hook records the key sets.
+    On DuckDB all of it runs in the model's transaction, so a killed run
+    leaves the rollup and its key sets as they were. Where the rollup has no
+    key-set table yet (the first run after an upgrade) every customer is
+    rebuilt.
+
+    The identity keys come from the resolved model's side table
+    (`<resolved>__identity_keys`, DuckDB), else from a group-by over the
+    resolved model (BigQuery). -#}
+
+{% macro customer_rollup_relation(suffix) -%}
+    {#- A side table of the rollup being built: `<model>__<suffix>`. -#}
+    {{ return(this.incorporate(path={'identifier': this.identifier ~ '__' ~ suffix})) }}
+{%- endmacro %}
+
+
+{% macro customer_rollup_key_sets(resolved_model, key_columns) -%}
+    {#- `select`: per customer, the number of identity keys of the resolved
+        model that resolve to it and a checksum of those keys. -#}
+    {%- set resolved = ref(resolved_model) -%}
+    {%- set keys = resolved.incorporate(path={'identifier': resolved.identifier ~ '__identity_keys'}) -%}
+    {%- set keys_table = adapter.get_relation(keys.database, keys.schema, keys.identifier)
+        if target.type == 'duckdb' else none -%}
+    select
+        customer_id,
+        count(*) as key_count,
+        {{ composable_cdp.key_set_checksum(key_columns) }} as key_checksum
+    from (
+        {%- if keys_table is not none %}
+        select {{ key_columns | join(', ') }}, customer_id from {{ keys_table }}
+        {%- else %}
+        select {{ key_columns | join(', ') }}, customer_id
+        from {{ resolved }}
+        group by {{ key_columns | join(', ') }}, customer_id
+        {%- endif %}
+    ) as identity_keys
+    where customer_id is not null
+    group by customer_id
+{%- endmacro %}
+
+
+{% macro key_set_checksum(columns) -%}
+    {#- Aggregate: an order-free 64-bit checksum of the rows' column values
+        (xor of a hash per row). Two sets of the same size with the same
+        checksum are taken to be equal (a chance of about 2^-64 otherwise). -#}
+    {{ return(adapter.dispatch('key_set_checksum', 'composable_cdp')(columns)) }}
+{%- endmacro %}
+
+{% macro default__key_set_checksum(columns) -%}
+    bit_xor(hash({{ columns | join(', ') }}))
+{%- endmacro %}
+
+{% macro bigquery__key_set_checksum(columns) -%}
+    bit_xor(farm_fingerprint(to_json_string(struct({{ columns | join(', ') }}))))
+{%- endmacro %}
+
+
+{% macro customer_rollup_window_start() -%}
+    {#- The lookback window's start before the newest receive time the
+        rollup holds, as a literal (DuckDB then filters the resolved model's
+        scan on it). -#}
+    {%- set query = 'select ' ~ composable_cdp.lookback_window_start('last_received_at') -%}
+    {%- set value = run_query(query).columns[0].values()[0] -%}
+    {{ return("cast('" ~ value ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+
+{% macro customer_rollup_find_pending(resolved_model, key_columns, received_column) -%}
+    {#- First pre-hook: the customers to rebuild, into `<model>__pending`. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set key_sets = composable_cdp.customer_rollup_relation('key_sets') -%}
+    {%- set key_sets_table = adapter.get_relation(key_sets.database, key_sets.schema, key_sets.identifier) -%}
+    create or replace table {{ composable_cdp.customer_rollup_relation('pending') }} as
+    with
+
+    key_sets_now as (
+        {{ composable_cdp.customer_rollup_key_sets(resolved_model, key_columns) }}
+    ),
+
+    key_sets_before as (
+        {%- if key_sets_table is not none %}
+        select customer_id, key_count, key_checksum from {{ key_sets_table }}
+        {%- else %}
+        -- no key sets recorded yet: every customer of the rollup differs
+        select
+            customer_id,
+            cast(null as {{ dbt.type_bigint() }}) as key_count,
+            cast(null as {{ dbt.type_bigint() }}) as key_checksum
+        from {{ this }}
+        group by customer_id
+        {%- endif %}
+    ),
+
+    re_keyed as (
+        select coalesce(key_sets_now.customer_id, key_sets_before.customer_id) as customer_id
+        from key_sets_now
+        full outer join key_sets_before
+            on key_sets_now.customer_id = key_sets_before.customer_id
+        where
+            key_sets_now.key_count is distinct from key_sets_before.key_count
+            or key_sets_now.key_checksum is distinct from key_sets_before.key_checksum
+    ),
+
+    received as (
+        select customer_id
+        from {{ ref(resolved_model) }}
+        where
+            customer_id is not null
+            and (
+                {{ received_column }} is null
+                or {{ received_column }} >= {{ composable_cdp.customer_rollup_window_start() }}
+            )
+    )
+
+    select customer_id from re_keyed
+    union distinct
+    select customer_id from received
+{%- endmacro %}
+
+
+{% macro customer_rollup_delete_pending() -%}
+    {#- Second pre-hook: the rows of the customers to rebuild go. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    delete from {{ this }}
+    where customer_id in (
+        select customer_id from {{ composable_cdp.customer_rollup_relation('pending') }}
+    )
+{%- endmacro %}
+
+
+{% macro customer_rollup_pending_filter(column='customer_id') -%}
+    {#- `where` condition of the model's SQL: on an incremental run only the
+        events of the pending customers are aggregated. -#}
+    {%- if is_incremental() -%}
+        {{ column }} in (
+            select customer_id from {{ composable_cdp.customer_rollup_relation('pending') }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro customer_rollup_record_key_sets(resolved_model, key_columns) -%}
+    {#- Post-hook: the key sets the rollup is now built on. -#}
+    create or replace table {{ composable_cdp.customer_rollup_relation('key_sets') }} as
+    {{ composable_cdp.customer_rollup_key_sets(resolved_model, key_columns) }}
+{%- endmacro %}
+
+
+{% macro customer_rollup_config(resolved_model, key_columns, received_column) -%}
+    {#- The hooks of a customer rollup, as deferred calls (rendered when they
+        run, where `this` and is_incremental() are the model's own), and the
+        side table the model's incremental select reads (meta.side_tables,
+        for the offline BigQuery check). -#}
+    {{ return({
+        'meta': {'side_tables': {'pending': {'customer_id': 'string'}}},
+        'pre_hook': [
+            composable_cdp.deferred_call(
+                'customer_rollup_find_pending', resolved_model, key_columns, received_column
+            ),
+            composable_cdp.deferred_call('customer_rollup_delete_pending'),
+        ],
+        'post_hook': [
+            composable_cdp.deferred_call(
+                'customer_rollup_record_key_sets', resolved_model, key_columns
+            ),
+        ],
+    }) }}
+{%- endmacro %}
