@@ -45,6 +45,7 @@ INCREMENTAL_TABLES = (
     "intermediate.int_email_events_resolved",
     "intermediate.int_customer_tracked_days",
     "intermediate.int_customer_email_days",
+    "intermediate.int_customer_product_view_days",
 )
 INCREMENTAL_MODELS = tuple(table.split(".")[1] for table in INCREMENTAL_TABLES)
 COMPARED = (
@@ -55,7 +56,12 @@ COMPARED = (
     # the rollups' key sets, kept by their post-hook
     "intermediate.int_customer_tracked_days__key_sets",
     "intermediate.int_customer_email_days__key_sets",
+    "intermediate.int_customer_product_view_days__key_sets",
     "intermediate.int_identity_map",
+    # what the features aggregate from the rollups
+    "intermediate.int_customer_daily_activity",
+    "intermediate.int_customer_daily_category_views",
+    "intermediate.int_customer_email_series_engagement",
     "intermediate.int_customer_features",
     "core.dim_customers",
     "core.customer_id_merges",
@@ -274,7 +280,11 @@ def test_rollups_rebuild_only_the_customers_whose_events_changed(
     )
     assert merges, "batch 2 merged no customer: the re-keying of the rollups is untested"
     pending = {}
-    for rollup in ("int_customer_tracked_days", "int_customer_email_days"):
+    for rollup in (
+        "int_customer_tracked_days",
+        "int_customer_email_days",
+        "int_customer_product_view_days",
+    ):
         pending[rollup] = {
             customer
             for (customer,) in incremental.query(

@@ -1,11 +1,11 @@
 -- One row per customer, day and product category with product views on or
 -- before as_of_date. The category is the event's own, else the catalogue's for
 -- its product_id, lowercased and trimmed; views whose category is unknown
--- either way are left out.
+-- either way are left out. Read from the rollup int_customer_product_view_days.
 with
 
-tracks as (
-    select * from {{ ref('int_tracks_resolved') }}
+view_days as (
+    select * from {{ ref('int_customer_product_view_days') }}
 ),
 
 products as (
@@ -16,22 +16,20 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
-product_views as (
+categorised as (
     select
-        tracks.customer_id,
-        tracks.event_date as activity_date,
+        view_days.customer_id,
+        view_days.activity_date,
+        view_days.product_views,
         -- categories compare case- and space-insensitively ('Coffee ' = 'coffee')
         nullif(
-            lower(trim(coalesce(tracks.product_category, products.category))), ''
+            coalesce(view_days.event_category, lower(trim(products.category))), ''
         ) as product_category
-    from tracks
+    from view_days
     cross join as_of
     left join products
-        on tracks.product_id = products.product_id
-    where
-        tracks.customer_id is not null
-        and tracks.event_name = 'Product Viewed'
-        and tracks.event_date <= as_of.as_of_date
+        on view_days.product_id = products.product_id
+    where view_days.activity_date <= as_of.as_of_date
 ),
 
 category_days as (
@@ -39,8 +37,8 @@ category_days as (
         customer_id,
         activity_date,
         product_category,
-        count(*) as product_views
-    from product_views
+        cast(sum(product_views) as {{ dbt.type_bigint() }}) as product_views
+    from categorised
     where product_category is not null
     group by 1, 2, 3
 ),
