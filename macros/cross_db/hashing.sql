@@ -18,3 +18,21 @@
 {% macro hash_id(prefix, key_expr) -%}
     concat('{{ prefix }}_', substr({{ composable_cdp.sha256_hex(key_expr) }}, 1, 16))
 {%- endmacro %}
+
+
+{#- Aggregate: an order-free 64-bit checksum of the rows' column values (xor of
+    one hash per row); the customer rollups compare key sets with it. -#}
+{% macro key_set_checksum(columns) -%}
+    {#- Aggregate: an order-free 64-bit checksum of the rows' column values
+        (xor of a hash per row). Two sets of the same size with the same
+        checksum are taken to be equal (a chance of about 2^-64 otherwise). -#}
+    {{ return(adapter.dispatch('key_set_checksum', 'composable_cdp')(columns)) }}
+{%- endmacro %}
+
+{% macro default__key_set_checksum(columns) -%}
+    bit_xor(hash({{ columns | join(', ') }}))
+{%- endmacro %}
+
+{% macro bigquery__key_set_checksum(columns) -%}
+    bit_xor(farm_fingerprint(to_json_string(struct({{ columns | join(', ') }}))))
+{%- endmacro %}

@@ -37,3 +37,4 @@
 {% macro in_feature_window(days_before_as_of, window_days) -%}
     ({{ days_before_as_of }} >= 0 and {{ days_before_as_of }} < {{ window_days }})
 {%- endmacro %}
+

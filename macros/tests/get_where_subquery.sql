@@ -2,15 +2,18 @@
 
     The hourly job runs with the var `data_tests_scope: lookback`. Then the
     generic column tests (unique, not_null, accepted_values, relationships)
-    of a model whose config has `meta.data_tests_window` (a receive-time
-    column: the incremental event models) test only its rows received in the
-    lookback window: `staging_lookback_days` days before the newest receive
-    time the table holds, plus rows without one. Those are the rows the run
-    appended or rewrote, so a test costs what the new data costs instead of
-    reading 25 million events. The daily job (`data_tests_scope: all`, the
-    default) tests every row, so a fault outside the window (a duplicate of an
-    id staged a year ago, an old event re-keyed to a customer that then
-    vanished) is still caught within a day.
+    and the composite-key test unique_columns_combination of a model whose
+    config has `meta.data_tests_window` (a receive-time column: the
+    incremental event models, and the per-customer rollups with their rows'
+    newest receive time) test only its rows received in the lookback window:
+    `staging_lookback_days` days before the newest receive time the table
+    holds, plus rows without one. Those are the rows the run appended or
+    rewrote (of a rollup, the days that got new events; the older days of a
+    customer a merge rebuilt are left to the daily job), so a test costs what
+    the new data costs instead of reading 25 million events. The daily job
+    (`data_tests_scope: all`, the default) tests every row, so a fault
+    outside the window (a duplicate of an id staged a year ago, an old event
+    re-keyed to a customer that then vanished) is still caught within a day.
 
     dbt calls get_where_subquery for the `model` argument of every generic
     test; this override adds the window to a test's `where` config, and
@@ -47,7 +50,9 @@
     {%- if scope == 'all' or not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set scoped_tests = ['unique', 'not_null', 'accepted_values', 'relationships'] -%}
+    {%- set scoped_tests = [
+        'unique', 'not_null', 'accepted_values', 'relationships', 'unique_columns_combination'
+    ] -%}
     {%- set test_name = (model.test_metadata or {}).get('name') if model.test_metadata else none -%}
     {%- if test_name not in scoped_tests or not model.attached_node -%}
         {{ return(none) }}

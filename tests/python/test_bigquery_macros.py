@@ -34,6 +34,34 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
         """select {{ composable_cdp.hash_id('cus', "'user_id:u1'") }} as id""",
         [("cus_" + hashlib.sha256(b"user_id:u1").hexdigest()[:16],)],
     ),
+    "key_set_checksum": (
+        """
+        {%- set null_text = "cast(null as " ~ dbt.type_string() ~ ")" %}
+        {%- set checksum = composable_cdp.key_set_checksum(['k1', 'k2']) %}
+        with
+
+        keys as (
+            select 1 as s, 'a' as k1, {{ null_text }} as k2
+            union all select 1, 'b', 'x'
+            union all select 2, 'b', 'x'
+            union all select 2, 'a', {{ null_text }}
+            union all select 3, 'a', {{ null_text }}
+            union all select 3, 'c', 'x'
+            union all select 4, 'a', ''
+            union all select 4, 'b', 'x'
+        ),
+
+        sums as (
+            select s, {{ checksum }} as c from keys group by s
+        )
+
+        select
+            (select c from sums where s = 1) = (select c from sums where s = 2) as any_order,
+            (select c from sums where s = 1) != (select c from sums where s = 3) as other_key,
+            (select c from sums where s = 1) != (select c from sums where s = 4) as null_not_blank
+        """,
+        [(True, True, True)],
+    ),
     "json_extract_scalar": (
         """
         {%- set doc = "'{\\"a\\": {\\"b\\": \\"x\\"}, \\"n\\": 2}'" %}

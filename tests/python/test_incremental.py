@@ -267,34 +267,28 @@ def test_merges_re_key_the_events_of_the_merged_customers(
     assert all(now[event] == merges[batch_1[event]] for event in re_keyed)
 
 
-def test_rollups_rebuild_only_the_customers_whose_events_changed(
+def test_rollups_rebuild_only_the_customer_days_whose_events_changed(
     incremental: Warehouse, tmp_path: Path
 ) -> None:
-    """The incremental run rebuilt the rollups of some customers, not all of them: those
-    with events in the lookback window and both sides of a merge. A merged-away customer
-    has no row left; the survivor's rows count its events."""
+    """The incremental run rebuilt some of the rollups' rows, not all of them: the
+    customer-days with events in the lookback window and every day of both sides of a
+    merge. A merged-away customer has no row left; the survivor's rows count its events."""
     merges = dict(
         incremental.query(
             "select old_customer_id, current_customer_id from core.customer_id_merges"
         )
     )
     assert merges, "batch 2 merged no customer: the re-keying of the rollups is untested"
-    pending = {}
     for rollup in (
         "int_customer_tracked_days",
         "int_customer_email_days",
         "int_customer_product_view_days",
     ):
-        pending[rollup] = {
-            customer
-            for (customer,) in incremental.query(
-                f"select customer_id from intermediate.{rollup}__pending"
-            )
-        }
-        customers = incremental.scalar(
-            f"select count(distinct customer_id) from intermediate.{rollup}"
+        pending = incremental.scalar(f"select count(*) from intermediate.{rollup}__pending")
+        days = incremental.scalar(
+            f"select count(distinct (customer_id, activity_date)) from intermediate.{rollup}"
         )
-        assert 0 < len(pending[rollup]) < customers, rollup
+        assert 0 < pending < days / 2, rollup
     rollup_customers = {
         customer
         for (customer,) in incremental.query(
@@ -303,15 +297,26 @@ def test_rollups_rebuild_only_the_customers_whose_events_changed(
     }
     assert not rollup_customers & set(merges), "a merged-away customer kept tracked days"
     with batch_1_copy(incremental, tmp_path).connect() as con:
-        batch_1_customers = {
-            customer
-            for (customer,) in con.sql(
-                "select distinct customer_id from intermediate.int_customer_tracked_days"
-            ).fetchall()
-        }
-    re_keyed = set(merges) & batch_1_customers
-    assert re_keyed, "no merged-away customer had tracked days in batch 1"
-    assert re_keyed | {merges[old] for old in re_keyed} <= pending["int_customer_tracked_days"]
+        batch_1_days = con.sql(
+            "select customer_id, activity_date from intermediate.int_customer_tracked_days"
+        ).fetchall()
+    re_keyed_days = [(merges[c], day) for c, day in batch_1_days if c in merges]
+    assert re_keyed_days, "no merged-away customer had tracked days in batch 1"
+    pending_days = set(
+        incremental.query(
+            "select customer_id, activity_date from intermediate.int_customer_tracked_days__pending"
+        )
+    )
+    survivors = {merges[c] for c, _ in batch_1_days if c in merges}
+    survivor_days = {
+        (c, day)
+        for c, day in incremental.query(
+            "select customer_id, activity_date from intermediate.int_customer_tracked_days"
+        )
+        if c in survivors
+    }
+    # the merged-away customer's old days, now the survivor's, and all the survivor's days
+    assert set(re_keyed_days) <= survivor_days <= pending_days
 
 
 @pytest.mark.parametrize(

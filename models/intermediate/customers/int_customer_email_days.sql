@@ -1,25 +1,16 @@
 {#-
     One row per customer, UTC day and email campaign series with ESP events,
     over all of history: the compact rollup of int_email_events_resolved that
-    the email engagement features read (about a third of the events' rows).
+    the email engagement features read (45 % of the events' rows at 1,000,000 customers).
     Incremental (macros/features/customer_rollups.sql): a scheduled run
-    rebuilds only the customers with events loaded in the lookback window or
-    whose email address a merge or split moved; the others' rows stay.
+    rebuilds only the customer-days with events loaded in the lookback window
+    and every day of the customers whose email address a merge or split
+    moved; the other rows stay.
 -#}
-{%- set rollup = composable_cdp.customer_rollup_config(
-    'int_email_events_resolved', ['email'], 'loaded_at'
-) %}
-
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'bigquery' else 'append'),
-    unique_key=['customer_id', 'activity_date', 'campaign_series'],
-    on_schema_change='fail',
-    pre_hook=rollup.pre_hook,
-    post_hook=rollup.post_hook,
-    meta=rollup.meta,
-    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id']),
-) }}
+{{ config(**composable_cdp.customer_rollup_config(
+    'int_email_events_resolved', ['email'], 'loaded_at',
+    ['customer_id', 'activity_date', 'campaign_series']
+)) }}
 
 with
 
@@ -39,7 +30,7 @@ customer_email_events as (
     from email_events
     where
         customer_id is not null
-        and {{ composable_cdp.customer_rollup_pending_filter() }}
+        and {{ composable_cdp.customer_rollup_pending_filter('email_events', 'event_date') }}
 ),
 
 final as (

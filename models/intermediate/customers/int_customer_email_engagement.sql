@@ -19,13 +19,7 @@ customer_engagement as (
             cast(sum(email_clicks_{{ days }}d) as {{ dbt.type_bigint() }})
                 as email_clicks_{{ days }}d,
         {% endfor -%}
-        cast(sum(email_sends_total) as {{ dbt.type_bigint() }}) as email_sends_total,
-        cast(sum(email_opens_total) as {{ dbt.type_bigint() }}) as email_opens_total,
-        cast(sum(email_clicks_total) as {{ dbt.type_bigint() }}) as email_clicks_total,
-        cast(sum(email_unsubscribes) as {{ dbt.type_bigint() }}) as email_unsubscribes,
-        cast(sum(email_bounces) as {{ dbt.type_bigint() }}) as email_bounces,
-        cast(sum(email_hard_bounces) as {{ dbt.type_bigint() }}) as email_hard_bounces,
-        cast(sum(email_complaints) as {{ dbt.type_bigint() }}) as email_complaints,
+        {{ composable_cdp.email_engagement_totals(from_days=false) }}
         max(last_email_sent_at) as last_email_sent_at,
         max(last_email_opened_at) as last_email_opened_at,
         max(last_email_clicked_at) as last_email_clicked_at

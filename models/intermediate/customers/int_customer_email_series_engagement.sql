@@ -38,13 +38,7 @@ series_engagement as (
                 ) as email_{{ measure }}_{{ days }}d,
             {%- endfor %}
         {% endfor -%}
-        cast(sum(email_sends) as {{ dbt.type_bigint() }}) as email_sends_total,
-        cast(sum(email_opens) as {{ dbt.type_bigint() }}) as email_opens_total,
-        cast(sum(email_clicks) as {{ dbt.type_bigint() }}) as email_clicks_total,
-        cast(sum(email_unsubscribes) as {{ dbt.type_bigint() }}) as email_unsubscribes,
-        cast(sum(email_bounces) as {{ dbt.type_bigint() }}) as email_bounces,
-        cast(sum(email_hard_bounces) as {{ dbt.type_bigint() }}) as email_hard_bounces,
-        cast(sum(email_complaints) as {{ dbt.type_bigint() }}) as email_complaints,
+        {{ composable_cdp.email_engagement_totals(from_days=true) }}
         max(last_email_sent_at) as last_email_sent_at,
         max(last_email_opened_at) as last_email_opened_at,
         max(last_email_clicked_at) as last_email_clicked_at

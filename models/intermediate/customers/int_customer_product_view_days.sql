@@ -8,20 +8,10 @@
     Incremental like int_customer_tracked_days
     (macros/features/customer_rollups.sql).
 -#}
-{%- set rollup = composable_cdp.customer_rollup_config(
-    'int_tracks_resolved', ['user_id', 'device_id', 'anonymous_id'], 'received_at'
-) %}
-
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'bigquery' else 'append'),
-    unique_key=['customer_id', 'activity_date', 'event_category', 'product_id'],
-    on_schema_change='fail',
-    pre_hook=rollup.pre_hook,
-    post_hook=rollup.post_hook,
-    meta=rollup.meta,
-    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id']),
-) }}
+{{ config(**composable_cdp.customer_rollup_config(
+    'int_tracks_resolved', ['user_id', 'device_id', 'anonymous_id'], 'received_at',
+    ['customer_id', 'activity_date', 'event_category', 'product_id']
+)) }}
 
 with
 
@@ -40,7 +30,7 @@ product_views as (
     where
         customer_id is not null
         and event_name = 'Product Viewed'
-        and {{ composable_cdp.customer_rollup_pending_filter() }}
+        and {{ composable_cdp.customer_rollup_pending_filter('tracks', 'event_date') }}
 ),
 
 final as (

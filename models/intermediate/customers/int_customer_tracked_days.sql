@@ -3,23 +3,14 @@
     history: the compact rollup of int_tracks_resolved that the daily
     activity (and every feature built on it) reads. Incremental
     (macros/features/customer_rollups.sql): a scheduled run rebuilds only the
-    customers with events received in the lookback window or whose identity
-    keys a merge or split moved; the others' rows stay as they are.
+    customer-days with events received in the lookback window and every day
+    of the customers whose identity keys a merge or split moved; the other
+    rows stay as they are.
 -#}
-{%- set rollup = composable_cdp.customer_rollup_config(
-    'int_tracks_resolved', ['user_id', 'device_id', 'anonymous_id'], 'received_at'
-) %}
-
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'bigquery' else 'append'),
-    unique_key=['customer_id', 'activity_date'],
-    on_schema_change='fail',
-    pre_hook=rollup.pre_hook,
-    post_hook=rollup.post_hook,
-    meta=rollup.meta,
-    cluster_by=composable_cdp.bigquery_cluster_by(['customer_id']),
-) }}
+{{ config(**composable_cdp.customer_rollup_config(
+    'int_tracks_resolved', ['user_id', 'device_id', 'anonymous_id'], 'received_at',
+    ['customer_id', 'activity_date']
+)) }}
 
 with
 
@@ -36,7 +27,7 @@ customer_tracks as (
     from tracks
     where
         customer_id is not null
-        and {{ composable_cdp.customer_rollup_pending_filter() }}
+        and {{ composable_cdp.customer_rollup_pending_filter('tracks', 'event_date') }}
 ),
 
 final as (
