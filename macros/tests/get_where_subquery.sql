@@ -67,3 +67,15 @@
     {%- endset -%}
     {{ return(condition) }}
 {%- endmacro %}
+
+
+{% macro data_tests_lookback_condition(relation, column) -%}
+    {#- For singular tests: with `data_tests_scope: lookback`, the condition
+        that keeps the relation's rows of the lookback window (as the generic
+        tests' window above), else `true`. -#}
+    {%- if var('data_tests_scope') == 'lookback' -%}
+        ({{ column }} is null or {{ column }} >= {{ composable_cdp.lookback_window_start(column, relation) }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,11 +1,14 @@
 -- No clean event keeps a legacy or non-canonical spelling of a name the map
 -- knows (`Viewed Product`, `product_viewed`, `PRODUCT VIEWED`): every event
 -- whose folded name is a key of segment_event_name_map carries that key's
--- spec v2 name. Returns the offending events.
+-- spec v2 name. Returns the offending events. The hourly job
+-- (data_tests_scope: lookback) checks the events of the lookback window only,
+-- the rows it appended; the daily job every event.
 with
 
 tracks as (
     select * from {{ ref('stg_segment__tracks') }}
+    where {{ composable_cdp.data_tests_lookback_condition(ref('stg_segment__tracks'), 'received_at') }}
 ),
 
 event_name_map as (
