@@ -20,9 +20,10 @@
       now (the merged-away one, the survivor, both sides of a split) has
       every day rebuilt: the days of its events now and the days the rollup
       holds for it (a customer left with no event loses its rows).
-    The first pre-hook writes those customer-days into `<rollup>__pending`,
-    the second deletes their rows, the model's SQL aggregates their events
-    (appended), the post-hook records the key sets. On DuckDB all of it runs
+    The pre-hooks write the key sets now into `<rollup>__key_sets_new`, those
+    customer-days into `<rollup>__pending`, and delete their rows; the
+    model's SQL aggregates their events (appended); the post-hooks put the
+    new key sets in place of the old (computed once per run). On DuckDB all of it runs
     in the model's transaction, so a killed run leaves the rollup and its key
     sets as they were. Where the rollup has no key-set table yet (the first
     run after an upgrade) every customer counts as re-keyed: a full rebuild.
@@ -79,8 +80,8 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_find_pending(resolved_model, key_columns, received_column) -%}
-    {#- First pre-hook: the customer-days to rebuild, into `<model>__pending`. -#}
+{% macro customer_rollup_find_pending(resolved_model, received_column) -%}
+    {#- Second pre-hook: the customer-days to rebuild, into `<model>__pending`. -#}
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
@@ -94,7 +95,7 @@
     ),
 
     key_sets_now as (
-        {{ composable_cdp.customer_rollup_key_sets(resolved_model, key_columns) }}
+        select * from {{ composable_cdp.customer_rollup_relation('key_sets_new') }}
     ),
 
     key_sets_before as (
@@ -157,7 +158,7 @@
 
 
 {% macro customer_rollup_delete_pending() -%}
-    {#- Second pre-hook: the rows of the customer-days to rebuild go. -#}
+    {#- Third pre-hook: the rows of the customer-days to rebuild go. -#}
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
@@ -183,10 +184,40 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_record_key_sets(resolved_model, key_columns) -%}
-    {#- Post-hook: the key sets the rollup is now built on. -#}
-    create or replace table {{ composable_cdp.customer_rollup_relation('key_sets') }} as
+{% macro customer_rollup_stage_key_sets(resolved_model, key_columns) -%}
+    {#- First pre-hook of an incremental run: the key sets now, into
+        `<model>__key_sets_new` (compared by the next pre-hook, recorded by the
+        post-hooks). -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    create or replace table {{ composable_cdp.customer_rollup_relation('key_sets_new') }} as
     {{ composable_cdp.customer_rollup_key_sets(resolved_model, key_columns) }}
+{%- endmacro %}
+
+
+{% macro customer_rollup_record_key_sets(resolved_model, key_columns) -%}
+    {#- First post-hook: on a full build, the key sets the rollup is now built
+        on; on an incremental run the old ones go, and the second post-hook
+        renames the staged ones in their place. -#}
+    {%- set key_sets = composable_cdp.customer_rollup_relation('key_sets') -%}
+    {%- if is_incremental() -%}
+        drop table if exists {{ key_sets }}
+    {%- else -%}
+        create or replace table {{ key_sets }} as
+        {{ composable_cdp.customer_rollup_key_sets(resolved_model, key_columns) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro customer_rollup_rename_key_sets() -%}
+    {#- Second post-hook of an incremental run: the staged key sets become the
+        recorded ones. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    alter table {{ composable_cdp.customer_rollup_relation('key_sets_new') }}
+    rename to {{ adapter.quote(this.identifier ~ '__key_sets') }}
 {%- endmacro %}
 
 
@@ -211,7 +242,10 @@
         },
         'pre_hook': [
             composable_cdp.deferred_call(
-                'customer_rollup_find_pending', resolved_model, key_columns, received_column
+                'customer_rollup_stage_key_sets', resolved_model, key_columns
+            ),
+            composable_cdp.deferred_call(
+                'customer_rollup_find_pending', resolved_model, received_column
             ),
             composable_cdp.deferred_call('customer_rollup_delete_pending'),
         ],
@@ -219,6 +253,7 @@
             composable_cdp.deferred_call(
                 'customer_rollup_record_key_sets', resolved_model, key_columns
             ),
+            composable_cdp.deferred_call('customer_rollup_rename_key_sets'),
         ],
     }) }}
 {%- endmacro %}
