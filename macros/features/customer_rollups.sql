@@ -49,9 +49,7 @@
     {#- `select`: per customer, the number of identity keys of the resolved
         model that resolve to it and a checksum of those keys. -#}
     {%- set resolved = ref(resolved_model) -%}
-    {%- set keys = resolved.incorporate(path={'identifier': resolved.identifier ~ '__identity_keys'}) -%}
-    {%- set keys_table = adapter.get_relation(keys.database, keys.schema, keys.identifier)
-        if target.type == 'duckdb' else none -%}
+    {%- set keys_table = composable_cdp.resolved_keys_table(resolved) -%}
     select
         customer_id,
         count(*) as key_count,
@@ -60,9 +58,7 @@
         {%- if keys_table is not none %}
         select {{ key_columns | join(', ') }}, customer_id from {{ keys_table }}
         {%- else %}
-        select {{ key_columns | join(', ') }}, customer_id
-        from {{ resolved }}
-        group by {{ key_columns | join(', ') }}, customer_id
+        {{ composable_cdp.resolved_keys_before(key_columns, resolved) }}
         {%- endif %}
     ) as identity_keys
     where customer_id is not null
@@ -74,9 +70,7 @@
     {#- The lookback window's start before the newest receive time the
         rollup holds, as a literal (DuckDB then filters the resolved model's
         scan on it). -#}
-    {%- set query = 'select ' ~ composable_cdp.lookback_window_start('last_received_at') -%}
-    {%- set value = run_query(query).columns[0].values()[0] -%}
-    {{ return("cast('" ~ value ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return(composable_cdp.timestamp_literal(composable_cdp.lookback_window_start('last_received_at'))) }}
 {%- endmacro %}
 
 

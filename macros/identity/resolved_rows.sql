@@ -47,19 +47,22 @@
 {%- endmacro %}
 
 
-{% macro resolved_keys_relation() -%}
-    {#- The identity-key side table of the model being built (DuckDB; none on
-        BigQuery, and none in a unit test, where `this` is a fixture). -#}
-    {%- if target.type == 'duckdb' and this is not string -%}
-        {{ return(this.incorporate(path={'identifier': this.identifier ~ '__identity_keys'})) }}
+{% macro resolved_keys_relation(relation=none) -%}
+    {#- The identity-key side table of a resolved event model: the model being
+        built, or `relation` (a ref of one; the customer rollups read it).
+        DuckDB only: none on BigQuery, and none in a unit test, where `this`
+        is a fixture. -#}
+    {%- set model = relation if relation is not none else this -%}
+    {%- if target.type == 'duckdb' and model is not string -%}
+        {{ return(model.incorporate(path={'identifier': model.identifier ~ '__identity_keys'})) }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
 
 
-{% macro resolved_keys_table() -%}
+{% macro resolved_keys_table(relation=none) -%}
     {#- The side table if it exists in the warehouse, else none. -#}
-    {%- set keys = composable_cdp.resolved_keys_relation() -%}
+    {%- set keys = composable_cdp.resolved_keys_relation(relation) -%}
     {%- if keys is none or not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -67,17 +70,26 @@
 {%- endmacro %}
 
 
-{% macro resolved_keys_before(key_columns) -%}
-    {#- The model's own table, one row per identity key with the customer it
-        resolved to (incremental runs without the side table: a group-by over
-        every event of the table). -#}
+{% macro resolved_keys_before(key_columns, relation=none) -%}
+    {#- A resolved model's table (the model's own, or `relation`), one row per
+        identity key with the customer it resolved to (where there is no side
+        table: a group-by over every event of the table). -#}
     select
         {%- for column in key_columns %}
         {{ column }},
         {%- endfor %}
         customer_id
-    from {{ this }}
+    from {{ relation if relation is not none else this }}
     group by {% for column in key_columns %}{{ column }}, {% endfor %}customer_id
+{%- endmacro %}
+
+
+{% macro timestamp_literal(expression) -%}
+    {#- The value of a scalar SQL expression, read now with one query and
+        returned as a timestamp literal (DuckDB filters table scans on a
+        literal, not on a scalar subquery). -#}
+    {%- set value = run_query('select ' ~ expression).columns[0].values()[0] -%}
+    {{ return("cast('" ~ value ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 
@@ -93,8 +105,7 @@
     {%- if composable_cdp.resolved_keys_table() is none -%}
         {{ return(window_start) }}
     {%- endif -%}
-    {%- set value = run_query('select ' ~ window_start).columns[0].values()[0] -%}
-    {{ return("cast('" ~ value ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return(composable_cdp.timestamp_literal(window_start)) }}
 {%- endmacro %}
 
 
