@@ -144,6 +144,34 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
         """,
         [("m1", "second"), ("m2", "only")],
     ),
+    # DuckDB runs the window over the repeated keys only; BigQuery over every row
+    "deduplicate_repeated_keys": (
+        """
+        with delivered as {{ composable_cdp.inline_cte() }} (
+            select ' m1' as message_id, 1 as attempt, 'first' as body, true as is_valid
+            union all select 'm1 ', 2, 'second', true
+            union all select 'm2', 1, 'only', true
+            union all select 'm3', 1, 'rejected copy', false
+            union all select 'm3', 2, 'valid copy', true
+            union all select 'm4', 1, 'b', true
+            union all select 'm4', 1, 'a', true
+        ),
+
+        valid as {{ composable_cdp.inline_cte() }} (
+            select * from delivered where is_valid
+        ),
+
+        deduplicated as (
+            {{ composable_cdp.deduplicate(
+                'valid', 'trim(message_id)', 'attempt desc, body',
+                repeated_keys_from='delivered'
+            ) }}
+        )
+
+        select trim(message_id) as message_id, body from deduplicated order by 1
+        """,
+        [("m1", "second"), ("m2", "only"), ("m3", "valid copy"), ("m4", "a")],
+    ),
     "normalize_email_and_id": (
         """
         select

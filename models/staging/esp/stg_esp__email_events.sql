@@ -11,27 +11,38 @@
 
 with
 
-email_events as (
+email_events as {{ composable_cdp.inline_cte() }} (
     {{ staging_incremental_source(
         source('esp', 'email_events'), '_loaded_at', 'loaded_at'
     ) }}
 ),
 
-validated as (
+validated as {{ composable_cdp.inline_cte() }} (
     select
         *,
-        {{ staging_rejection_reason('esp__email_events') }} as rejection_reason,
-        {{ row_fingerprint([
-            'event_id', 'email', 'campaign_id', 'campaign_name',
-            'campaign_series', 'event_type', 'bounce_type', 'url',
-            'occurred_at', '_loaded_at'
-        ]) }} as row_fingerprint
+        {{ staging_rejection_reason('esp__email_events') }} as rejection_reason
     from email_events
 ),
 
-valid_email_events as (
+valid_email_events as {{ composable_cdp.inline_cte() }} (
     select * from validated
     where rejection_reason is null
+),
+
+-- the first delivery of each ESP event wins, ties broken on every column
+-- (the fingerprint is computed only for the ids delivered more than once,
+-- see macros/cross_db/deduplicate.sql)
+deduplicated as (
+    {{ deduplicate(
+        'valid_email_events',
+        partition_by=normalize_id('event_id'),
+        order_by=parse_timestamp('_loaded_at') ~ ', ' ~ row_fingerprint([
+            'event_id', 'email', 'campaign_id', 'campaign_name',
+            'campaign_series', 'event_type', 'bounce_type', 'url',
+            'occurred_at', '_loaded_at'
+        ]),
+        repeated_keys_from='email_events'
+    ) }}
 ),
 
 renamed as (
@@ -45,23 +56,13 @@ renamed as (
         nullif(lower(trim(bounce_type)), '') as bounce_type,
         nullif(trim(url), '') as click_url,
         {{ parse_timestamp('occurred_at') }} as occurred_at,
-        {{ parse_timestamp('_loaded_at') }} as loaded_at,
-        row_fingerprint
-    from valid_email_events
-),
-
--- the first delivery of each ESP event wins
-deduplicated as (
-    {{ deduplicate(
-        'renamed',
-        partition_by='email_event_id',
-        order_by='loaded_at, row_fingerprint'
-    ) }}
+        {{ parse_timestamp('_loaded_at') }} as loaded_at
+    from deduplicated
 ),
 
 -- ids already staged by an earlier run keep their first delivery
 new_rows as (
-    {{ staging_new_rows('deduplicated', 'email_event_id') }}
+    {{ staging_new_rows('renamed', 'email_event_id') }}
 ),
 
 final as (

@@ -11,7 +11,7 @@
 
 with
 
-tracks as (
+tracks as {{ composable_cdp.inline_cte() }} (
     {{ staging_incremental_source(
         source('segment', 'tracks'), 'received_at', 'received_at'
     ) }}
@@ -21,21 +21,32 @@ event_name_map as (
     select * from {{ ref('segment_event_name_map') }}
 ),
 
-validated as (
+validated as {{ composable_cdp.inline_cte() }} (
     select
         *,
-        {{ staging_rejection_reason('segment__tracks') }} as rejection_reason,
-        {{ row_fingerprint([
-            'id', 'anonymous_id', 'user_id', 'event', 'timestamp', 'sent_at',
-            'received_at', 'context_device_id', 'context_library_name',
-            'context_ip', 'context_page_url', 'properties', 'context_user_agent'
-        ]) }} as row_fingerprint
+        {{ staging_rejection_reason('segment__tracks') }} as rejection_reason
     from tracks
 ),
 
-valid_tracks as (
+valid_tracks as {{ composable_cdp.inline_cte() }} (
     select * from validated
     where rejection_reason is null
+),
+
+-- the first delivery of each event id: the earliest received, ties broken
+-- on every column (the fingerprint is computed only for the ids delivered
+-- more than once, see macros/cross_db/deduplicate.sql)
+deduplicated as (
+    {{ deduplicate(
+        'valid_tracks',
+        partition_by=normalize_id('id'),
+        order_by=parse_timestamp('received_at') ~ ', ' ~ row_fingerprint([
+            'id', 'anonymous_id', 'user_id', 'event', 'timestamp', 'sent_at',
+            'received_at', 'context_device_id', 'context_library_name',
+            'context_ip', 'context_page_url', 'properties', 'context_user_agent'
+        ]),
+        repeated_keys_from='tracks'
+    ) }}
 ),
 
 renamed as (
@@ -58,22 +69,13 @@ renamed as (
         nullif(trim(context_ip), '') as context_ip,
         nullif(trim(context_page_url), '') as page_url,
         nullif(trim(context_user_agent), '') as user_agent,
-        properties,
-        row_fingerprint
-    from valid_tracks
-),
-
-deduplicated as (
-    {{ deduplicate(
-        'renamed',
-        partition_by='event_id',
-        order_by='received_at, row_fingerprint'
-    ) }}
+        properties
+    from deduplicated
 ),
 
 -- ids already staged by an earlier run keep their first delivery
 new_rows as (
-    {{ staging_new_rows('deduplicated', 'event_id') }}
+    {{ staging_new_rows('renamed', 'event_id') }}
 ),
 
 named as (
