@@ -175,7 +175,11 @@
         those rows in a few row groups, which DuckDB skips to by their min/max
         (1,000,000 customers: reading the window of the staged tracks 7.9 s
         unordered, 0.2 s ordered). Appended rows land at the end, in order
-        enough. BigQuery partitions and clusters instead. -#}
+        enough. It may close a CTE rather than the final select: the
+        projections after a sort keep its order, and a sort before the wide
+        columns are computed moves less (stg_segment__tracks sorts before it
+        types the JSON properties). BigQuery partitions and clusters
+        instead. -#}
     {%- if target.type == 'duckdb' and not is_incremental() -%}
         order by {{ received_column }}
     {%- endif -%}

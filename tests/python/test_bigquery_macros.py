@@ -72,6 +72,25 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
         """,
         [("x", "2", None)],
     ),
+    # several paths parsed once (a list on DuckDB), read back one by one
+    "json_extract_scalars": (
+        """
+        {%- set paths = ['$.a.b', '$.n', '$.missing'] %}
+        with docs as (
+            select
+                {{ composable_cdp.json_extract_scalars(
+                    "'{\\"a\\": {\\"b\\": \\"x\\"}, \\"n\\": 2}'", paths
+                ) }} as extracted
+        )
+
+        select
+            {{ composable_cdp.json_extracted_scalar('extracted', paths, '$.a.b') }} as s,
+            {{ composable_cdp.json_extracted_scalar('extracted', paths, '$.n') }} as n,
+            {{ composable_cdp.json_extracted_scalar('extracted', paths, '$.missing') }} as m
+        from docs
+        """,
+        [("x", "2", None)],
+    ),
     "is_valid_json": (
         """
         select

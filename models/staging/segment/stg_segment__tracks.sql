@@ -9,6 +9,12 @@
     meta={'data_tests_window': 'received_at'}
 ) }}
 
+{#- the e-commerce spec's properties the model types, parsed once per event -#}
+{%- set property_paths = [
+    '$.product_id', '$.sku', '$.name', '$.category', '$.brand', '$.price',
+    '$.quantity', '$.order_id', '$.revenue', '$.currency', '$.cart_id'
+] -%}
+
 with
 
 tracks as {{ composable_cdp.inline_cte() }} (
@@ -78,6 +84,10 @@ new_rows as (
     {{ staging_new_rows('renamed', 'event_id') }}
 ),
 
+-- in receive-time order on a DuckDB full build (staging_full_build_order),
+-- sorted here, before the properties are typed: eleven columns fewer to
+-- move (1,000,000 customers: the sort 70 -> 45 s of CPU); the projections
+-- after it keep the order
 named as (
     select
         new_rows.*,
@@ -87,6 +97,14 @@ named as (
     from new_rows
     left join event_name_map
         on new_rows.event_key = event_name_map.event_key
+    {{ staging_full_build_order('new_rows.received_at') }}
+),
+
+with_properties as (
+    select
+        named.*,
+        {{ json_extract_scalars('properties', property_paths) }} as property_values
+    from named
 ),
 
 final as (
@@ -106,26 +124,40 @@ final as (
         page_url,
         user_agent,
         properties,
-        {{ normalize_id(json_extract_scalar('properties', '$.product_id')) }} as product_id,
-        {{ normalize_id(json_extract_scalar('properties', '$.sku')) }} as product_sku,
-        {{ json_extract_scalar('properties', '$.name') }} as product_name,
-        {{ json_extract_scalar('properties', '$.category') }} as product_category,
-        {{ json_extract_scalar('properties', '$.brand') }} as product_brand,
-        {{ try_cast(
-            json_extract_scalar('properties', '$.price'), 'decimal(18, 2)'
-        ) }} as product_price,
-        {{ try_cast(
-            json_extract_scalar('properties', '$.quantity'), dbt.type_bigint()
-        ) }} as product_quantity,
-        {{ normalize_id(json_extract_scalar('properties', '$.order_id')) }} as order_id,
-        {{ try_cast(
-            json_extract_scalar('properties', '$.revenue'), 'decimal(18, 2)'
-        ) }} as order_revenue,
-        upper(trim({{ json_extract_scalar('properties', '$.currency') }})) as currency,
-        {{ normalize_id(json_extract_scalar('properties', '$.cart_id')) }} as cart_id
-    from named
+        {{ normalize_id(json_extracted_scalar(
+            'property_values', property_paths, '$.product_id'
+        )) }} as product_id,
+        {{ normalize_id(json_extracted_scalar(
+            'property_values', property_paths, '$.sku'
+        )) }} as product_sku,
+        {{ json_extracted_scalar(
+            'property_values', property_paths, '$.name'
+        ) }} as product_name,
+        {{ json_extracted_scalar(
+            'property_values', property_paths, '$.category'
+        ) }} as product_category,
+        {{ json_extracted_scalar(
+            'property_values', property_paths, '$.brand'
+        ) }} as product_brand,
+        {{ try_cast(json_extracted_scalar(
+            'property_values', property_paths, '$.price'
+        ), 'decimal(18, 2)') }} as product_price,
+        {{ try_cast(json_extracted_scalar(
+            'property_values', property_paths, '$.quantity'
+        ), dbt.type_bigint()) }} as product_quantity,
+        {{ normalize_id(json_extracted_scalar(
+            'property_values', property_paths, '$.order_id'
+        )) }} as order_id,
+        {{ try_cast(json_extracted_scalar(
+            'property_values', property_paths, '$.revenue'
+        ), 'decimal(18, 2)') }} as order_revenue,
+        upper(trim({{ json_extracted_scalar(
+            'property_values', property_paths, '$.currency'
+        ) }})) as currency,
+        {{ normalize_id(json_extracted_scalar(
+            'property_values', property_paths, '$.cart_id'
+        )) }} as cart_id
+    from with_properties
 )
 
--- in receive-time order on a DuckDB full build (staging_full_build_order)
 select * from final
-{{ staging_full_build_order('received_at') }}
