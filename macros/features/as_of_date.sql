@@ -2,9 +2,12 @@
     The date every feature is computed "as of", as a SQL date expression.
 
     - `--vars '{as_of: 2025-06-30}'`: that date, as a date literal.
-    - `as_of: null` (the default): the latest event date in the resolved data
+    - `as_of: null` (the default): the latest event date in the staged data
       (tracks, orders, email events), never the wall clock, so a rebuild on the
-      same data gives the same features. A tracked event's device clock can run
+      same data gives the same features. The staged models hold the same rows
+      as the resolved ones (which only add customer_id), so the date is the
+      same; reading them lets int_as_of, and the ML models that need only it
+      and the resolved orders, run without waiting for the resolved tracks. A tracked event's device clock can run
       ahead: its date counts as the earlier of its event time and the time the
       loader received it.
 
@@ -47,7 +50,7 @@
 {%- endmacro %}
 
 
-{#- Scalar subquery: the latest event date over resolved tracks, orders and
+{#- Scalar subquery: the latest event date over staged tracks, orders and
     email events. -#}
 {% macro latest_event_date() -%}
     (
@@ -60,13 +63,13 @@
                         else event_at
                     end as date
                 )) as latest_date
-            from {{ ref('int_tracks_resolved') }}
+            from {{ ref('stg_segment__tracks') }}
             union all
             select max(order_date) as latest_date
-            from {{ ref('int_orders_resolved') }}
+            from {{ ref('stg_commerce__orders') }}
             union all
             select max(event_date) as latest_date
-            from {{ ref('int_email_events_resolved') }}
+            from {{ ref('stg_esp__email_events') }}
         ) as latest_dates
     )
 {%- endmacro %}

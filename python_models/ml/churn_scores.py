@@ -72,9 +72,17 @@ def engine_of(obj: object) -> str:
     return module.split(".")[0].lstrip("_")
 
 
-def to_pandas(frame: object) -> pd.DataFrame:
-    """Convert what `dbt.ref()` returns on each engine to a pandas DataFrame."""
+def to_pandas(frame: object, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Convert what `dbt.ref()` returns on each engine to a pandas DataFrame.
+
+    With `columns`, only those are selected, in the engine before the transfer: the other
+    columns are never read, converted or held in memory.
+    """
     engine = engine_of(frame)
+    if columns is not None and engine in ("duckdb", "pyspark"):
+        frame = frame.select(*columns)  # type: ignore[attr-defined]
+    elif columns is not None and engine in ("pandas", "bigframes"):
+        frame = frame[list(columns)]  # type: ignore[index]
     if engine == "pandas":
         return frame  # type: ignore[return-value]
     if engine == "duckdb":
@@ -102,6 +110,10 @@ def as_of_from_table(as_of: pd.DataFrame) -> pd.Timestamp:
         raise ValueError(f"int_as_of must have exactly one row, not {len(as_of)}")
     dates = pd.to_datetime(as_of["as_of_date"])
     return pd.Timestamp(dates.dt.tz_localize(None).dt.normalize().iloc[0])
+
+
+# The int_orders_resolved columns prepare_orders reads (the models select only these).
+ORDER_COLUMNS = ("customer_id", "order_date", "total", "is_completed")
 
 
 def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -407,7 +419,7 @@ def model(dbt, session):
         ),
     }
     scores = build_churn_scores(
-        to_pandas(dbt.ref("int_orders_resolved")),
+        to_pandas(dbt.ref("int_orders_resolved"), ORDER_COLUMNS),
         to_pandas(dbt.ref("churn_model_metrics")),
         read_previous_run(dbt, session),
         as_of,

@@ -52,9 +52,17 @@ def engine_of(obj: object) -> str:
     return module.split(".")[0].lstrip("_")
 
 
-def to_pandas(frame: object) -> pd.DataFrame:
-    """Convert what `dbt.ref()` returns on each engine to a pandas DataFrame."""
+def to_pandas(frame: object, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Convert what `dbt.ref()` returns on each engine to a pandas DataFrame.
+
+    With `columns`, only those are selected, in the engine before the transfer: the other
+    columns are never read, converted or held in memory.
+    """
     engine = engine_of(frame)
+    if columns is not None and engine in ("duckdb", "pyspark"):
+        frame = frame.select(*columns)  # type: ignore[attr-defined]
+    elif columns is not None and engine in ("pandas", "bigframes"):
+        frame = frame[list(columns)]  # type: ignore[index]
     if engine == "pandas":
         return frame  # type: ignore[return-value]
     if engine == "duckdb":
@@ -82,6 +90,10 @@ def as_of_from_table(as_of: pd.DataFrame) -> pd.Timestamp:
         raise ValueError(f"int_as_of must have exactly one row, not {len(as_of)}")
     dates = pd.to_datetime(as_of["as_of_date"])
     return pd.Timestamp(dates.dt.tz_localize(None).dt.normalize().iloc[0])
+
+
+# The int_orders_resolved columns prepare_orders reads (the models select only these).
+ORDER_COLUMNS = ("customer_id", "order_date", "total", "is_completed")
 
 
 def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -324,6 +336,6 @@ def build_clv_params(
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of = as_of_from_table(to_pandas(dbt.ref("int_as_of")))
-    orders = to_pandas(dbt.ref("int_orders_resolved"))
+    orders = to_pandas(dbt.ref("int_orders_resolved"), ORDER_COLUMNS)
     table, _ = build_clv_params(orders, as_of)
     return from_pandas(table, session)

@@ -45,9 +45,17 @@ def engine_of(obj: object) -> str:
     return module.split(".")[0].lstrip("_")
 
 
-def to_pandas(frame: object) -> pd.DataFrame:
-    """Convert what `dbt.ref()` returns on each engine to a pandas DataFrame."""
+def to_pandas(frame: object, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Convert what `dbt.ref()` returns on each engine to a pandas DataFrame.
+
+    With `columns`, only those are selected, in the engine before the transfer: the other
+    columns are never read, converted or held in memory.
+    """
     engine = engine_of(frame)
+    if columns is not None and engine in ("duckdb", "pyspark"):
+        frame = frame.select(*columns)  # type: ignore[attr-defined]
+    elif columns is not None and engine in ("pandas", "bigframes"):
+        frame = frame[list(columns)]  # type: ignore[index]
     if engine == "pandas":
         return frame  # type: ignore[return-value]
     if engine == "duckdb":
@@ -75,6 +83,10 @@ def as_of_from_table(as_of: pd.DataFrame) -> pd.Timestamp:
         raise ValueError(f"int_as_of must have exactly one row, not {len(as_of)}")
     dates = pd.to_datetime(as_of["as_of_date"])
     return pd.Timestamp(dates.dt.tz_localize(None).dt.normalize().iloc[0])
+
+
+# The int_orders_resolved columns prepare_orders reads (the models select only these).
+ORDER_COLUMNS = ("customer_id", "order_date", "total", "is_completed")
 
 
 def prepare_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -326,7 +338,7 @@ def build_customer_lifetime_value(
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of = as_of_from_table(to_pandas(dbt.ref("int_as_of")))
-    orders = to_pandas(dbt.ref("int_orders_resolved"))
+    orders = to_pandas(dbt.ref("int_orders_resolved"), ORDER_COLUMNS)
     params = to_pandas(dbt.ref("clv_model_params"))
     table = build_customer_lifetime_value(
         orders,

@@ -190,6 +190,25 @@ def test_every_customer_has_exactly_one_feature_row(warehouse: Warehouse) -> Non
     assert missing == 0
 
 
+def test_as_of_is_the_latest_resolved_event(warehouse: Warehouse) -> None:
+    # int_as_of reads the staged models; the date must be the one the resolved data gives.
+    as_of, source, latest = warehouse.query(
+        """
+        select
+            (select as_of_date from intermediate.int_as_of),
+            (select as_of_source from intermediate.int_as_of),
+            greatest(
+                (select max(cast(least(event_at, received_at) as date))
+                 from intermediate.int_tracks_resolved),
+                (select max(order_date) from intermediate.int_orders_resolved),
+                (select max(event_date) from intermediate.int_email_events_resolved)
+            )
+        """
+    )[0]
+    assert source == "latest_event"
+    assert as_of == latest
+
+
 def test_rfm_matches_an_independent_pandas_computation(warehouse: Warehouse) -> None:
     assert_rfm_matches(warehouse)
 

@@ -85,6 +85,16 @@ class _Recorder:
         self.calls.append("createDataFrame")
         return "spark-frame"
 
+    def select(self, *columns: str) -> _Recorder:  # Spark's projection
+        self.calls.append(f"select {', '.join(columns)}")
+        self.frame = self.frame.loc[:, list(columns)]
+        return self
+
+    def __getitem__(self, columns: list[str]) -> _Recorder:  # BigQuery DataFrames' projection
+        self.calls.append(f"[{', '.join(columns)}]")
+        self.frame = self.frame.loc[:, columns]
+        return self
+
 
 def recorder_from(module: str, frame: pd.DataFrame | None = None) -> _Recorder:
     cls = type("DataFrame", (_Recorder,), {"__module__": module})
@@ -111,6 +121,29 @@ def test_dispatch_on_the_objects_module() -> None:
     impostor.df = lambda: frame
     with pytest.raises(TypeError, match="cannot convert"):
         edge.to_pandas(impostor)
+
+
+def test_only_the_requested_columns_leave_the_engine() -> None:
+    """The models read int_orders_resolved's ORDER_COLUMNS only, selected in the engine."""
+    edge = MODELS["churn_model_metrics"]
+    frame = pd.DataFrame({"a": [1], "b": ["x"], "c": [2.5]})
+    wanted = ("c", "a")
+    expected = pd.DataFrame({"c": [2.5], "a": [1]})
+    pd.testing.assert_frame_equal(edge.to_pandas(frame, wanted), expected)
+    with duckdb.connect() as con:
+        relation = con.sql("select 1 as a, 'x' as b, 2.5 as c")
+        pd.testing.assert_frame_equal(edge.to_pandas(relation, wanted), expected, check_dtype=False)
+    spark = recorder_from("pyspark.sql.classic.dataframe", frame)
+    pd.testing.assert_frame_equal(edge.to_pandas(spark, wanted), expected)
+    assert spark.calls == ["select c, a", "toPandas"]
+    bigframes = recorder_from("bigframes.dataframe", frame)
+    pd.testing.assert_frame_equal(edge.to_pandas(bigframes, wanted), expected)
+    assert bigframes.calls == ["[c, a]", "to_pandas"]
+    # Every model reads the same columns, and prepare_orders needs no other.
+    assert {MODELS[name].ORDER_COLUMNS for name in MODEL_NAMES} == {edge.ORDER_COLUMNS}
+    orders = simulated_orders(50, seed=1)
+    narrowed = orders.loc[:, list(edge.ORDER_COLUMNS)]
+    pd.testing.assert_frame_equal(edge.prepare_orders(narrowed), edge.prepare_orders(orders))
 
 
 def test_as_of_from_the_int_as_of_row() -> None:
