@@ -8,10 +8,15 @@
     once. On DuckDB the window then sees only the rows of those keys (at
     1,000,000 customers 0.72 M of 24.5 M tracks); the others pass through
     unsorted, and `order_by` (a row fingerprint over every column, say) is
-    computed only where the window runs. The relation and every CTE between
-    it and `relation` must be inlined (`inline_cte()`), or DuckDB would
-    materialise them for their two readers. On BigQuery the window reads
-    everything once: a second read would bill the raw table twice. -#}
+    computed only where the window runs. The keys are found and matched by
+    their 64-bit hash, which DuckDB groups and joins faster than strings (at
+    1,000,000 customers 40 M ESP event ids: group-by 10.4 -> 8.1 s). Two ids
+    that share a hash only send both to the window, which partitions by the
+    key itself, so a collision costs time, never a row. The relation and
+    every CTE between it and `relation` must be inlined (`inline_cte()`), or
+    DuckDB would materialise them for their two readers. On BigQuery the
+    window reads everything once: a second read would bill the raw table
+    twice. -#}
 {% macro deduplicate(relation, partition_by, order_by, repeated_keys_from=none) -%}
     {{ return(adapter.dispatch('deduplicate', 'composable_cdp')(
         relation, partition_by, order_by, repeated_keys_from
@@ -32,8 +37,9 @@
     {%- else -%}
     with
 
+    -- hashes of the keys delivered more than once (or sharing a hash)
     repeated_keys as (
-        select {{ partition_by }} as repeated_key
+        select hash({{ partition_by }}) as repeated_key_hash
         from {{ repeated_keys_from }}
         group by 1
         having count(*) > 1
@@ -50,8 +56,8 @@
     select keyed.* exclude (deduplication_key)
     from keyed
     left join repeated_keys
-        on keyed.deduplication_key = repeated_keys.repeated_key
-    where repeated_keys.repeated_key is null
+        on hash(keyed.deduplication_key) = repeated_keys.repeated_key_hash
+    where repeated_keys.repeated_key_hash is null
 
     union all
 
@@ -59,7 +65,7 @@
     select keyed.* exclude (deduplication_key)
     from keyed
     inner join repeated_keys
-        on keyed.deduplication_key = repeated_keys.repeated_key
+        on hash(keyed.deduplication_key) = repeated_keys.repeated_key_hash
     qualify row_number() over (
         partition by keyed.deduplication_key order by {{ order_by }}
     ) = 1

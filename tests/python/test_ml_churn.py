@@ -152,7 +152,7 @@ def test_metrics_table(churn_metrics: pd.DataFrame, orders: pd.DataFrame) -> Non
     assert not selected["is_baseline"]
     eligible = table.loc[~table["is_baseline"]]
     assert selected["roc_auc"] == eligible["roc_auc"].max()
-    assert selected["model_version"].startswith(f"churn-1-{selected['model_name']}-")
+    assert selected["model_version"].startswith(f"churn-2-{selected['model_name']}-")
     as_of = pd.Timestamp(orders.loc[orders["is_completed"], "order_date"].max())
     assert selected["as_of"] == as_of.date()
     assert selected["validation_cutoff"] == (as_of - pd.Timedelta(days=HORIZON)).date()

@@ -244,6 +244,7 @@ def test_models_run_in_process_on_duckdb(warehouse_con) -> None:
     ).fetchall()[0][0]
     assert len(clv) == len(first) == buyers
     assert params["parameter_key"].is_unique and metrics["is_selected"].sum() == 1
+    assert (metrics["scoring_rows"] == len(first)).all()  # what churn_scores scores
 
     # Second run reads the first run's table through dbt.this: identical output.
     second = run_model(con, "churn_scores")

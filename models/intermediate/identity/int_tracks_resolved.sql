@@ -2,6 +2,11 @@
     Every staged track with its customer: the customer of its strongest
     identifier in the identity map (user_id, then device_id, then
     anonymous_id). Null only when every identifier of the event is blocked.
+    Every staged column but the raw `properties` JSON, whose fields the
+    staging model has typed already: nothing downstream reads it, and at
+    1,000,000 customers writing it cost a fifth of this model's full build
+    (DuckDB alone 34.7 -> 28.9 s, 0.55 GB less on disk). Join
+    stg_segment__tracks on event_id for it.
     Incremental (macros/identity/resolved_rows.sql): a scheduled run rewrites
     the events of the lookback window and the old events whose identity key
     now resolves to another customer (a merge or split re-keyed them).
@@ -49,9 +54,39 @@ identity_map as (
     ),
 {% endif %}
 
+staged_tracks as (
+    select
+        event_id,
+        anonymous_id,
+        user_id,
+        device_id,
+        event_name,
+        event_name_raw,
+        event_at,
+        sent_at,
+        received_at,
+        event_date,
+        platform,
+        context_ip,
+        page_url,
+        user_agent,
+        product_id,
+        product_sku,
+        product_name,
+        product_category,
+        product_brand,
+        product_price,
+        product_quantity,
+        order_id,
+        order_revenue,
+        currency,
+        cart_id
+    from {{ ref('stg_segment__tracks') }}
+),
+
 candidate_tracks as (
     {{ resolved_candidates(
-        ref('stg_segment__tracks'), 'resolved_keys_now', identifiers, 'received_at', window_start
+        'staged_tracks', 'resolved_keys_now', identifiers, 'received_at', window_start
     ) }}
 ),
 
@@ -64,5 +99,5 @@ final as (
     {{ resolved_rows_changed('resolved', 'event_id', 'received_at', window_start) }}
 )
 
--- every column of the staged model, plus customer_id
+-- the staged columns above, plus customer_id
 select * from final  -- noqa: AM04
