@@ -147,6 +147,14 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]] | None]] = {
         """,
         [(42, None)],
     ),
+    "star_except": (
+        """
+        with wide as (select 1 as kept, 'x' as dropped, 2.5 as also_kept, 'y' as gone)
+
+        select {{ composable_cdp.star_except(['dropped', 'gone']) }} from wide
+        """,
+        [(1, 2.5)],
+    ),
     "deduplicate": (
         """
         with deliveries as (

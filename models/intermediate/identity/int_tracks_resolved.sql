@@ -55,32 +55,7 @@ identity_map as (
 {% endif %}
 
 staged_tracks as (
-    select
-        event_id,
-        anonymous_id,
-        user_id,
-        device_id,
-        event_name,
-        event_name_raw,
-        event_at,
-        sent_at,
-        received_at,
-        event_date,
-        platform,
-        context_ip,
-        page_url,
-        user_agent,
-        product_id,
-        product_sku,
-        product_name,
-        product_category,
-        product_brand,
-        product_price,
-        product_quantity,
-        order_id,
-        order_revenue,
-        currency,
-        cart_id
+    select {{ composable_cdp.star_except(['properties']) }}
     from {{ ref('stg_segment__tracks') }}
 ),
 
@@ -99,5 +74,5 @@ final as (
     {{ resolved_rows_changed('resolved', 'event_id', 'received_at', window_start) }}
 )
 
--- the staged columns above, plus customer_id
+-- every staged column but properties, plus customer_id
 select * from final  -- noqa: AM04
