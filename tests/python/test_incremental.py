@@ -1,8 +1,9 @@
 """Scheduled runs: an incremental run equals a full refresh, a re-run changes nothing, and a
 run killed part-way then re-run ends as if it had never been interrupted.
 
-The event-volume staging models (tracks, identify calls, ESP events) and the resolved
-event models (tracks and ESP events with their customer) are incremental. A
+The event-volume staging models (tracks, identify calls, ESP events), the identity
+records and the resolved event models (tracks and ESP events with their customer) are
+incremental. A
 warehouse is built on one batch of generated data, the generator appends the next batch
 (a later window of the same people, with late events for the earlier one, plus one login
 that merges a cookie-only visitor of batch 1 into a known user, so old events must be
@@ -41,6 +42,7 @@ INCREMENTAL_TABLES = (
     "staging.stg_segment__tracks_rejected",
     "staging.stg_segment__identifies_rejected",
     "staging.stg_esp__email_events_rejected",
+    "intermediate.int_identity_records",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
     "intermediate.int_customer_tracked_days",
@@ -204,6 +206,19 @@ def test_incremental_run_took_the_incremental_path(incremental: Warehouse) -> No
         code = next(r for r in results if r["unique_id"].endswith(f".{model}"))["compiled_code"]
         assert "re_keyed" not in code, model
         assert "group by" not in code.lower(), model
+    # the identity records read the append-only sources from the newest settled receive
+    # time on (a literal the scan filters on), and some records hold settled rows and
+    # rows of the window both: the run added to records, it did not rebuild them
+    code = next(r for r in results if r["unique_id"].endswith(".int_identity_records"))[
+        "compiled_code"
+    ]
+    assert code.count("received_at > cast(") == 2, code[:2000]
+    assert code.count("loaded_at > cast(") == 1, code[:2000]
+    split_records = incremental.scalar(
+        "select count(*) from intermediate.int_identity_records"
+        " where settled_record_count between 1 and record_count - 1"
+    )
+    assert split_records > 0
     batches = json.loads((incremental.raw_path / "_truth" / "batches.json").read_text())
     assert [b["batch"] for b in batches["batches"]] == [1, 2]
     # the second batch's events are staged: the newest event is past batch 1's end
@@ -323,6 +338,7 @@ def test_rollups_rebuild_only_the_customer_days_whose_events_changed(
     "node",
     [
         "stg_segment__tracks",  # appending the new events
+        "int_identity_records",  # adding the new rows to the settled records
         "int_tracks_resolved",  # merging new and re-keyed events
         "int_customer_tracked_days",  # the rollup, after its resolved model committed
         "int_identity_registry",  # the customer-id state (never fully refreshed)
