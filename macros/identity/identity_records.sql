@@ -44,9 +44,11 @@
 {% macro identity_records_new_rows_filter(record_source, received_column) -%}
     {#- On an incremental run, the filter on a settled source's staged rows:
         those received after the newest settled receive time the table
-        holds for the source (every row when it holds none), as a literal
-        read now, so the warehouse filters the scan on it. Nothing (`true`)
-        on a full build. -#}
+        holds for the source (every row when it holds none). On DuckDB a
+        literal read now, so the scan of the receive-time-sorted table skips
+        the older row groups (a scalar subquery would be joined after the scan
+        read them); elsewhere the scalar subquery. Nothing (`true`) on a full
+        build. -#}
     {%- if not is_incremental() -%}
         {{ return('true') }}
     {%- endif -%}
@@ -61,7 +63,10 @@
             where record_source = '{{ record_source }}'
         )
     {%- endset -%}
-    {{ return(received_column ~ ' > ' ~ composable_cdp.timestamp_literal(newest_settled)) }}
+    {%- if target.type == 'duckdb' -%}
+        {{ return(received_column ~ ' > ' ~ composable_cdp.timestamp_literal(newest_settled)) }}
+    {%- endif -%}
+    {{ return(received_column ~ ' > ' ~ newest_settled) }}
 {%- endmacro %}
 
 

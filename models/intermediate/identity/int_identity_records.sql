@@ -213,7 +213,8 @@ keyed as (
 ),
 
 {% if is_incremental() %}
-    {%- set rebuilt = "('" ~ composable_cdp.identity_records_rebuilt_sources() | join("', '") ~ "')" %}
+    {%- set rebuilt_sources = composable_cdp.identity_records_rebuilt_sources() %}
+    {%- set rebuilt = "('" ~ rebuilt_sources | join("', '") ~ "')" %}
     -- records of the append-only sources the new rows touch
     touched as (
         select * from keyed
