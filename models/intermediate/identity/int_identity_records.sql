@@ -215,6 +215,10 @@ keyed as (
 {% if is_incremental() %}
     {%- set rebuilt_sources = composable_cdp.identity_records_rebuilt_sources() %}
     {%- set rebuilt = "('" ~ rebuilt_sources | join("', '") ~ "')" %}
+    {%- set record_columns = [
+        'record_source', 'user_id', 'email', 'phone', 'loyalty_number', 'device_id',
+        'anonymous_id'
+    ] %}
     -- records of the append-only sources the new rows touch
     touched as (
         select * from keyed
@@ -225,13 +229,7 @@ keyed as (
     settled_before as (
         select
             record_key,
-            record_source,
-            user_id,
-            email,
-            phone,
-            loyalty_number,
-            device_id,
-            anonymous_id,
+            {{ record_columns | join(',\n            ') }},
             settled_record_count as record_count,
             settled_first_seen_at as first_seen_at,
             settled_last_seen_at as last_seen_at,
@@ -249,16 +247,10 @@ keyed as (
         select * from touched
     ),
 
-    accumulated as (
+    final as (
         select
             record_key,
-            record_source,
-            user_id,
-            email,
-            phone,
-            loyalty_number,
-            device_id,
-            anonymous_id,
+            {{ record_columns | join(',\n            ') }},
             cast(sum(record_count) as {{ dbt.type_bigint() }}) as record_count,
             min(first_seen_at) as first_seen_at,
             max(last_seen_at) as last_seen_at,
@@ -272,31 +264,11 @@ keyed as (
         union all
         select * from keyed
         where record_source in {{ rebuilt }}
-    ),
+    )
 {% else %}
-    accumulated as (
+    final as (
         select * from keyed
-    ),
+    )
 {% endif %}
-
-final as (
-    select
-        record_key,
-        record_source,
-        user_id,
-        email,
-        phone,
-        loyalty_number,
-        device_id,
-        anonymous_id,
-        record_count,
-        first_seen_at,
-        last_seen_at,
-        settled_record_count,
-        settled_first_seen_at,
-        settled_last_seen_at,
-        settled_last_received_at
-    from accumulated
-)
 
 select * from final
