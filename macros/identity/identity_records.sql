@@ -25,12 +25,13 @@
 
     Not covered: raising `staging_lookback_days` lets staging append rows
     older than the settling boundary, which this model would not count; run
-    `dbt build --full-refresh --select int_identity_records+` after raising
+    `dbt build --full-refresh --select int_identity_records` after raising
     it. -#}
 
 {% macro identity_records_rebuilt_sources() -%}
-    {#- The sources rebuilt in full on every run. -#}
-    {{ return(['crm_contacts', 'orders', 'consents']) }}
+    {#- The sources rebuilt in full on every run, as a SQL list for `in`:
+        ('crm_contacts', 'orders', 'consents'). -#}
+    {{ return("('" ~ ['crm_contacts', 'orders', 'consents'] | join("', '") ~ "')") }}
 {%- endmacro %}
 
 
@@ -77,7 +78,5 @@
         {{ return('') }}
     {%- endif -%}
     delete from {{ this }}
-    where record_source in (
-        '{{ composable_cdp.identity_records_rebuilt_sources() | join("', '") }}'
-    )
+    where record_source in {{ composable_cdp.identity_records_rebuilt_sources() }}
 {%- endmacro %}

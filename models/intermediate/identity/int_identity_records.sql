@@ -213,8 +213,7 @@ keyed as (
 ),
 
 {% if is_incremental() %}
-    {%- set rebuilt_sources = composable_cdp.identity_records_rebuilt_sources() %}
-    {%- set rebuilt = "('" ~ rebuilt_sources | join("', '") ~ "')" %}
+    {%- set rebuilt = composable_cdp.identity_records_rebuilt_sources() %}
     {%- set record_columns = [
         'record_source', 'user_id', 'email', 'phone', 'loyalty_number', 'device_id',
         'anonymous_id'
