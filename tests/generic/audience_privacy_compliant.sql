@@ -2,8 +2,10 @@
     Generic test on a segment mart: no erased person and no identifier
     without the consent its purpose needs. Independent of the segment
     builder and of dim_customers' consent flags: it recomputes everything from
-    staging and the identity map, so a bug in either shows up here. One row
-    per offending customer and problem.
+    staging, the identity map and the ESP's suppression events
+    (int_email_suppressions_resolved: the unsubscribes, complaints and hard
+    bounces, which the daily job reconciles with every ESP event), so a bug
+    in either shows up here. One row per offending customer and problem.
 
     - every purpose: the customer is erased (dim_customers.is_erased, or any
       identifier of theirs is named by a deletion request), or the row's email
@@ -48,12 +50,9 @@ consents as (
     select * from {{ ref('stg_privacy__consents') }}
 ),
 
-email_events as (
-    select * from {{ ref('stg_esp__email_events') }}
-),
-
-resolved_email_events as (
-    select * from {{ ref('int_email_events_resolved') }}
+-- unsubscribes, complaints and hard bounces: the ESP events the checks need
+email_suppressions as (
+    select * from {{ ref('int_email_suppressions_resolved') }}
 ),
 
 erased_customers as (
@@ -164,19 +163,19 @@ problems as (
         mart.customer_id,
         'complaint or hard bounce of the email' as problem
     from mart
-    inner join email_events
-        on mart.email = email_events.email
+    inner join email_suppressions
+        on mart.email = email_suppressions.email
     where
-        email_events.event_type = 'complained'
-        or (email_events.event_type = 'bounced' and email_events.bounce_type = 'hard')
+        email_suppressions.event_type = 'complained'
+        or (email_suppressions.event_type = 'bounced' and email_suppressions.bounce_type = 'hard')
     union all
     select
         mart.customer_id,
         'complaint through any address of the customer' as problem
     from mart
-    inner join resolved_email_events
-        on mart.customer_id = resolved_email_events.customer_id
-    where resolved_email_events.event_type = 'complained'
+    inner join email_suppressions
+        on mart.customer_id = email_suppressions.customer_id
+    where email_suppressions.event_type = 'complained'
     union all
     select
         mart.customer_id,
@@ -186,11 +185,11 @@ problems as (
         on
             mart.customer_id = latest_consents.customer_id
             and latest_consents.purpose = 'email_marketing'
-    inner join resolved_email_events
-        on mart.customer_id = resolved_email_events.customer_id
+    inner join email_suppressions
+        on mart.customer_id = email_suppressions.customer_id
     where
-        resolved_email_events.event_type = 'unsubscribed'
-        and resolved_email_events.occurred_at > latest_consents.recorded_at
+        email_suppressions.event_type = 'unsubscribed'
+        and email_suppressions.occurred_at > latest_consents.recorded_at
     {%- elif purpose == 'sms' %}
     union all
     select

@@ -60,6 +60,7 @@ COMPARED = (
     "intermediate.int_customer_email_days__key_sets",
     "intermediate.int_customer_product_view_days__key_sets",
     "intermediate.int_identity_map",
+    "intermediate.int_email_suppressions_resolved",
     # what the features aggregate from the rollups
     "intermediate.int_customer_daily_activity",
     "intermediate.int_customer_daily_category_views",

@@ -7,7 +7,8 @@
     - first / last name: from one record, CRM before identify calls;
     - country: CRM.
     Consent: the latest choice per purpose over all the customer's subjects
-    (user id or email); no record = no consent. Email health from the ESP:
+    (user id or email); no record = no consent. Email health from the ESP
+    (int_email_suppressions_resolved):
     unsubscribed / complained through any of the customer's addresses (a
     person's choice), hard-bounced for the profile's address.
     Erasure: a deletion request naming any identifier of the customer turns
@@ -41,8 +42,8 @@ consents as (
     select * from {{ ref('stg_privacy__consents') }}
 ),
 
-email_events as (
-    select * from {{ ref('int_email_events_resolved') }}
+email_suppressions as (
+    select * from {{ ref('int_email_suppressions_resolved') }}
 ),
 
 deletion_requests as (
@@ -371,10 +372,9 @@ email_choices as (
         customer_id,
         max(case when event_type = 'unsubscribed' then 1 else 0 end) = 1 as is_unsubscribed,
         max(case when event_type = 'complained' then 1 else 0 end) = 1 as is_complained
-    from email_events
+    from email_suppressions
     where
         customer_id is not null
-        -- the few events that decide it, not every send and open
         and event_type in ('unsubscribed', 'complained')
     group by 1
 ),
@@ -383,7 +383,7 @@ hard_bounces as (
     select distinct
         customer_id,
         email
-    from email_events
+    from email_suppressions
     where
         customer_id is not null
         and event_type = 'bounced'
