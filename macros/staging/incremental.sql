@@ -184,3 +184,36 @@
         order by {{ received_column }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Incremental loading of the batch sources whose rows are versions of a
+    record (orders, CRM contacts: the latest `updated_at` wins). A run reads
+    the raw rows of the lookback window (staging_incremental_source on the
+    receive time), and the best version of each of their keys is chosen among
+    those rows and the row the table holds for the key, if that row was
+    received before the window (one received inside it is read again from
+    raw). The best of all versions is the best of the window's and the best of
+    the older ones, and a held row received before the window is the best of
+    the older ones, so the result equals a full build's. The model writes the
+    keys of the window (delete+insert on DuckDB, merge on BigQuery) and keeps
+    every other row. -#}
+
+{% macro staging_latest_version_candidates(relation, key_column, received_column) -%}
+    {#- `select` of the versions to choose from: relation's rows (the window's,
+        typed, with their row_fingerprint), plus on an incremental run the
+        held rows of the same keys received before the window, whose
+        fingerprint is null (no tie with a window row is possible: they were
+        received earlier). -#}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    union all
+    select
+        held.*,
+        cast(null as {{ dbt.type_string() }}) as row_fingerprint
+    from {{ this }} as held
+    where
+        held.{{ key_column }} in (select {{ relation }}.{{ key_column }} from {{ relation }})
+        and held.{{ received_column }}
+        < {{ composable_cdp.lookback_window_start(received_column) }}
+    {%- endif %}
+{%- endmacro %}

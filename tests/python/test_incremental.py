@@ -1,10 +1,9 @@
 """Scheduled runs: an incremental run equals a full refresh, a re-run changes nothing, and a
 run killed part-way then re-run ends as if it had never been interrupted.
 
-The event-volume staging models (tracks, identify calls, ESP events), the identity
-records and the resolved event models (tracks and ESP events with their customer) are
-incremental. A
-warehouse is built on one batch of generated data, the generator appends the next batch
+The staging models of tracks, identify calls, ESP events, orders, order lines, CRM
+contacts and consents, the identity records and the resolved event models (tracks and
+ESP events with their customer) are incremental. A warehouse is built on one batch of generated data, the generator appends the next batch
 (a later window of the same people, with late events for the earlier one, plus one login
 that merges a cookie-only visitor of batch 1 into a known user, so old events must be
 re-keyed), and the project runs again, incrementally. A copy of that warehouse then runs
@@ -42,6 +41,14 @@ INCREMENTAL_TABLES = (
     "staging.stg_segment__tracks_rejected",
     "staging.stg_segment__identifies_rejected",
     "staging.stg_esp__email_events_rejected",
+    "staging.stg_commerce__orders",
+    "staging.stg_commerce__order_items",
+    "staging.stg_crm__contacts",
+    "staging.stg_privacy__consents",
+    "staging.stg_commerce__orders_rejected",
+    "staging.stg_commerce__order_items_rejected",
+    "staging.stg_crm__contacts_rejected",
+    "staging.stg_privacy__consents_rejected",
     "intermediate.int_identity_records",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",

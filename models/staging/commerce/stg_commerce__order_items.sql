@@ -1,8 +1,17 @@
+{#- Incremental, append-only (macros/staging/incremental.sql): a scheduled
+    run reads the raw rows received in the last `staging_lookback_days` days
+    of _loaded_at and appends the order lines not staged yet. -#}
+{{ config(
+    materialized='incremental',
+    meta={'data_tests_window': 'loaded_at'}
+) }}
+
 with
 
 order_items as (
-    -- An incremental filter on _loaded_at goes here (one place).
-    select * from {{ source('commerce', 'order_items') }}
+    {{ staging_incremental_source(
+        source('commerce', 'order_items'), '_loaded_at', 'loaded_at'
+    ) }}
 ),
 
 validated as (
@@ -43,6 +52,11 @@ deduplicated as (
     ) }}
 ),
 
+-- ids already staged by an earlier run keep their first delivery
+new_rows as (
+    {{ staging_new_rows('deduplicated', 'order_item_id') }}
+),
+
 final as (
     select
         order_item_id,
@@ -53,7 +67,7 @@ final as (
         unit_price,
         cast(quantity * unit_price as decimal(18, 2)) as line_total,
         loaded_at
-    from deduplicated
+    from new_rows
 )
 
 select * from final

@@ -1,8 +1,21 @@
+{#- Incremental (macros/staging/incremental.sql): a scheduled run reads the
+    raw versions received in the last `staging_lookback_days` days of
+    _loaded_at and rewrites their orders with the latest version among them
+    and the one held (staging_latest_version_candidates); every other order
+    is kept as it is. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
+    unique_key='order_id',
+    meta={'data_tests_window': 'loaded_at'}
+) }}
+
 with
 
 orders as (
-    -- An incremental filter on _loaded_at goes here (one place).
-    select * from {{ source('commerce', 'orders') }}
+    {{ staging_incremental_source(
+        source('commerce', 'orders'), '_loaded_at', 'loaded_at'
+    ) }}
 ),
 
 validated as (
@@ -48,10 +61,15 @@ renamed as (
     from valid_orders
 ),
 
+-- on a scheduled run, plus the held version of the same orders
+versions as (
+    {{ staging_latest_version_candidates('renamed', 'order_id', 'loaded_at') }}
+),
+
 -- the latest version of each order (its current status) wins
 deduplicated as (
     {{ deduplicate(
-        'renamed',
+        'versions',
         partition_by='order_id',
         order_by='updated_at desc, loaded_at desc, row_fingerprint'
     ) }}

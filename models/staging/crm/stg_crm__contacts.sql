@@ -1,8 +1,21 @@
+{#- Incremental (macros/staging/incremental.sql): a scheduled run reads the
+    raw versions received in the last `staging_lookback_days` days of
+    _loaded_at and rewrites their contacts with the latest version among them
+    and the one held (staging_latest_version_candidates); every other contact
+    is kept as it is. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
+    unique_key='contact_id',
+    meta={'data_tests_window': 'loaded_at'}
+) }}
+
 with
 
 contacts as (
-    -- An incremental filter on _loaded_at goes here (one place).
-    select * from {{ source('crm', 'contacts') }}
+    {{ staging_incremental_source(
+        source('crm', 'contacts'), '_loaded_at', 'loaded_at'
+    ) }}
 ),
 
 country_calling_codes as (
@@ -43,36 +56,51 @@ renamed as (
     from valid_contacts
 ),
 
--- the latest version of each contact wins
-deduplicated as (
-    {{ deduplicate(
-        'renamed',
-        partition_by='contact_id',
-        order_by='updated_at desc, loaded_at desc, row_fingerprint'
-    ) }}
-),
-
 -- national numbers are read in the contact's country, or in the
 -- default_phone_country when it has none (a country missing from the seed
 -- leaves national numbers unreadable: null, not a wrong guess)
 calling_codes as (
     select
-        deduplicated.*,
+        renamed.*,
         case
-            when deduplicated.country_code is null
+            when renamed.country_code is null
                 then {{ default_calling_code() }}
             else country_calling_codes.calling_code
         end as calling_code
-    from deduplicated
+    from renamed
     left join country_calling_codes
-        on deduplicated.country_code = country_calling_codes.country_code
+        on renamed.country_code = country_calling_codes.country_code
 ),
 
 phones_normalised as (
     select
-        *,
-        {{ normalize_phone('phone_raw', 'calling_code') }} as phone_e164
+        contact_id,
+        user_id,
+        email,
+        {{ normalize_phone('phone_raw', 'calling_code') }} as phone_e164,
+        first_name,
+        last_name,
+        country_code,
+        loyalty_number,
+        created_at,
+        updated_at,
+        loaded_at,
+        row_fingerprint
     from calling_codes
+),
+
+-- on a scheduled run, plus the held version of the same contacts
+versions as (
+    {{ staging_latest_version_candidates('phones_normalised', 'contact_id', 'loaded_at') }}
+),
+
+-- the latest version of each contact wins
+deduplicated as (
+    {{ deduplicate(
+        'versions',
+        partition_by='contact_id',
+        order_by='updated_at desc, loaded_at desc, row_fingerprint'
+    ) }}
 ),
 
 final as (
@@ -88,7 +116,7 @@ final as (
         created_at,
         updated_at,
         loaded_at
-    from phones_normalised
+    from deduplicated
 )
 
 select * from final

@@ -1,8 +1,17 @@
+{#- Incremental, append-only (macros/staging/incremental.sql): a scheduled
+    run reads the raw rows received in the last `staging_lookback_days` days
+    of _loaded_at and appends the consent events not staged yet. -#}
+{{ config(
+    materialized='incremental',
+    meta={'data_tests_window': 'loaded_at'}
+) }}
+
 with
 
 consents as (
-    -- An incremental filter on _loaded_at goes here (one place).
-    select * from {{ source('privacy', 'consents') }}
+    {{ staging_incremental_source(
+        source('privacy', 'consents'), '_loaded_at', 'loaded_at'
+    ) }}
 ),
 
 validated as (
@@ -45,6 +54,11 @@ deduplicated as (
     ) }}
 ),
 
+-- ids already staged by an earlier run keep their first delivery
+new_rows as (
+    {{ staging_new_rows('deduplicated', 'consent_id') }}
+),
+
 final as (
     select
         consent_id,
@@ -55,7 +69,7 @@ final as (
         consent_source,
         recorded_at,
         loaded_at
-    from deduplicated
+    from new_rows
 )
 
 select * from final

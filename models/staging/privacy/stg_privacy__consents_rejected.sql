@@ -1,26 +1,36 @@
+{#- Appended like stg_privacy__consents: see the rejected_model doc and
+    quarantine_new_rows (macros/staging/incremental.sql); window on _loaded_at. -#}
+{{ config(materialized='incremental') }}
+
+{%- set raw_columns = [
+    'consent_id', 'user_id', 'email', 'purpose', 'status', 'source',
+    'recorded_at', '_loaded_at'
+] %}
+
 with
 
 consents as (
-    select * from {{ source('privacy', 'consents') }}
+    {{ staging_incremental_source(
+        source('privacy', 'consents'), '_loaded_at', parse_timestamp('_loaded_at')
+    ) }}
 ),
 
 validated as (
     select
         {{ staging_rejection_reason('privacy__consents') }} as rejection_reason,
-        consent_id,
-        user_id,
-        email,
-        purpose,
-        status,
-        source,
-        recorded_at,
-        _loaded_at
+        consents.*
     from consents
 ),
 
-final as (
+rejected as (
     select * from validated
     where rejection_reason is not null
+),
+
+-- the quarantine's columns (raw_columns), without rows quarantined by an
+-- earlier run
+final as (
+    {{ quarantine_new_rows('rejected', ['rejection_reason'] + raw_columns) }}
 )
 
 select * from final
