@@ -198,22 +198,31 @@
     keys of the window (delete+insert on DuckDB, merge on BigQuery) and keeps
     every other row. -#}
 
-{% macro staging_latest_version_candidates(relation, key_column, received_column) -%}
-    {#- `select` of the versions to choose from: relation's rows (the window's,
-        typed, with their row_fingerprint), plus on an incremental run the
-        held rows of the same keys received before the window, whose
+{% macro staging_latest_versions(relation, key_column, received_column, order_by) -%}
+    {#- `select` of the best version of each key, without the row_fingerprint
+        tie-breaker: chosen by `order_by` among relation's rows (the window's,
+        typed, with their row_fingerprint last) and, on an incremental run,
+        the held rows of the same keys received before the window, whose
         fingerprint is null (no tie with a window row is possible: they were
         received earlier). -#}
-    select * from {{ relation }}
-    {%- if is_incremental() %}
-    union all
-    select
-        held.*,
-        cast(null as {{ dbt.type_string() }}) as row_fingerprint
-    from {{ this }} as held
-    where
-        held.{{ key_column }} in (select {{ relation }}.{{ key_column }} from {{ relation }})
-        and held.{{ received_column }}
-        < {{ composable_cdp.lookback_window_start(received_column) }}
-    {%- endif %}
+    {%- set versions -%}
+    (
+        select * from {{ relation }}
+        {%- if is_incremental() %}
+        union all
+        select
+            held.*,
+            cast(null as {{ dbt.type_string() }}) as row_fingerprint
+        from {{ this }} as held
+        where
+            held.{{ key_column }} in (select {{ relation }}.{{ key_column }} from {{ relation }})
+            and held.{{ received_column }}
+            < {{ composable_cdp.lookback_window_start(received_column) }}
+        {%- endif %}
+    ) as versions
+    {%- endset %}
+    select {{ composable_cdp.star_except(['row_fingerprint']) }}
+    from (
+        {{ composable_cdp.deduplicate(versions, partition_by=key_column, order_by=order_by) }}
+    ) as latest_versions
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- Incremental (macros/staging/incremental.sql): a scheduled run reads the
     raw versions received in the last `staging_lookback_days` days of
     _loaded_at and rewrites their orders with the latest version among them
-    and the one held (staging_latest_version_candidates); every other order
+    and the one held (staging_latest_versions); every other order
     is kept as it is. -#}
 {{ config(
     materialized='incremental',
@@ -61,42 +61,14 @@ renamed as (
     from valid_orders
 ),
 
--- on a scheduled run, plus the held version of the same orders
-versions as (
-    {{ staging_latest_version_candidates('renamed', 'order_id', 'loaded_at') }}
-),
-
--- the latest version of each order (its current status) wins
-deduplicated as (
-    {{ deduplicate(
-        'versions',
-        partition_by='order_id',
+-- the latest version of each order (its current status) wins; on a scheduled run the
+-- window's versions compete with the one held (staging_latest_versions)
+final as (
+    {{ staging_latest_versions(
+        'renamed', 'order_id', 'loaded_at',
         order_by='updated_at desc, loaded_at desc, row_fingerprint'
     ) }}
-),
-
-final as (
-    select
-        order_id,
-        channel,
-        user_id,
-        anonymous_id,
-        email,
-        loyalty_number,
-        store_id,
-        ordered_at,
-        order_date,
-        currency,
-        subtotal,
-        discount,
-        shipping,
-        tax,
-        total,
-        status,
-        is_completed,
-        updated_at,
-        loaded_at
-    from deduplicated
 )
 
-select * from final
+-- every column of the table (the staged columns but row_fingerprint)
+select * from final  -- noqa: AM04

@@ -1,7 +1,7 @@
 {#- Incremental (macros/staging/incremental.sql): a scheduled run reads the
     raw versions received in the last `staging_lookback_days` days of
     _loaded_at and rewrites their contacts with the latest version among them
-    and the one held (staging_latest_version_candidates); every other contact
+    and the one held (staging_latest_versions); every other contact
     is kept as it is. -#}
 {{ config(
     materialized='incremental',
@@ -89,34 +89,14 @@ phones_normalised as (
     from calling_codes
 ),
 
--- on a scheduled run, plus the held version of the same contacts
-versions as (
-    {{ staging_latest_version_candidates('phones_normalised', 'contact_id', 'loaded_at') }}
-),
-
--- the latest version of each contact wins
-deduplicated as (
-    {{ deduplicate(
-        'versions',
-        partition_by='contact_id',
+-- the latest version of each contact wins; on a scheduled run the
+-- window's versions compete with the one held (staging_latest_versions)
+final as (
+    {{ staging_latest_versions(
+        'phones_normalised', 'contact_id', 'loaded_at',
         order_by='updated_at desc, loaded_at desc, row_fingerprint'
     ) }}
-),
-
-final as (
-    select
-        contact_id,
-        user_id,
-        email,
-        phone_e164,
-        first_name,
-        last_name,
-        country_code,
-        loyalty_number,
-        created_at,
-        updated_at,
-        loaded_at
-    from deduplicated
 )
 
-select * from final
+-- every column of the table (the staged columns but row_fingerprint)
+select * from final  -- noqa: AM04
