@@ -3,15 +3,16 @@ run killed part-way then re-run ends as if it had never been interrupted.
 
 The staging models of tracks, identify calls, ESP events, orders, order lines, CRM
 contacts and consents, the identity records and the resolved event models (tracks and
-ESP events with their customer) are incremental. A warehouse is built on one batch of generated data, the generator appends the next batch
-(a later window of the same people, with late events for the earlier one, plus one login
-that merges a cookie-only visitor of batch 1 into a known user, so old events must be
-re-keyed), and the project runs again, incrementally. A copy of that warehouse then runs
-with `--full-refresh` on the same raw data: every incremental table and mart must be
-identical. (`--full-refresh` keeps the identity registry and the histories, which are
-`full_refresh: false`; ids depend on the order data arrived in, by design.) Copies of the
-batch-1 warehouse run the same schedule killed (SIGKILL, DuckDB inside) when a given node
-has started, then run it again: they must end identical to the uninterrupted run.
+ESP events with their customer) are incremental. A warehouse is built on one batch of
+generated data, the generator appends the next batch (a later window of the same people,
+with late events for the earlier one, plus one login that merges a cookie-only visitor of
+batch 1 into a known user, so old events must be re-keyed), and the project runs again,
+incrementally. A copy of that warehouse then runs with `--full-refresh` on the same raw
+data: every incremental table and mart must be identical. (`--full-refresh` keeps the
+identity registry and the histories, which are `full_refresh: false`; ids depend on the
+order data arrived in, by design.) Copies of the batch-1 warehouse run the same schedule
+killed (SIGKILL, DuckDB inside) when a given node has started, then run it again: they
+must end identical to the uninterrupted run.
 """
 
 from __future__ import annotations
