@@ -18,10 +18,18 @@ nodes as (
     where not is_blocked
 ),
 
+blocked_user_ids as (
+    select identifier_value from identifiers
+    where
+        identifier_type = 'user_id'
+        and is_blocked
+),
+
 unpivoted as (
     select
         record_key,
         record_source,
+        user_id as record_user_id,
         'user_id' as identifier_type,
         user_id as identifier_value,
         record_count,
@@ -33,6 +41,7 @@ unpivoted as (
     select
         record_key,
         record_source,
+        user_id as record_user_id,
         'email' as identifier_type,
         email as identifier_value,
         record_count,
@@ -44,6 +53,7 @@ unpivoted as (
     select
         record_key,
         record_source,
+        user_id as record_user_id,
         'phone' as identifier_type,
         phone as identifier_value,
         record_count,
@@ -55,6 +65,7 @@ unpivoted as (
     select
         record_key,
         record_source,
+        user_id as record_user_id,
         'loyalty_number' as identifier_type,
         loyalty_number as identifier_value,
         record_count,
@@ -66,6 +77,7 @@ unpivoted as (
     select
         record_key,
         record_source,
+        user_id as record_user_id,
         'device_id' as identifier_type,
         device_id as identifier_value,
         record_count,
@@ -77,6 +89,7 @@ unpivoted as (
     select
         record_key,
         record_source,
+        user_id as record_user_id,
         'anonymous_id' as identifier_type,
         anonymous_id as identifier_value,
         record_count,
@@ -86,6 +99,7 @@ unpivoted as (
     where anonymous_id is not null
 ),
 
+-- the record's user_id, unless it is blocked (a blocked user id is no node)
 with_nodes as (
     select
         unpivoted.record_key,
@@ -97,39 +111,33 @@ with_nodes as (
         nodes.is_strong_identifier,
         unpivoted.record_count,
         unpivoted.first_seen_at,
-        unpivoted.last_seen_at
+        unpivoted.last_seen_at,
+        case
+            when blocked_user_ids.identifier_value is null then unpivoted.record_user_id
+        end as record_user_id
     from unpivoted
     inner join nodes
         on
             unpivoted.identifier_type = nodes.identifier_type
             and unpivoted.identifier_value = nodes.identifier_value
-),
-
--- the record's user_id, unless it is blocked
-record_users as (
-    select
-        record_key,
-        identifier_value as record_user_id
-    from with_nodes
-    where identifier_type = 'user_id'
+    left join blocked_user_ids
+        on unpivoted.record_user_id = blocked_user_ids.identifier_value
 ),
 
 final as (
     select
-        with_nodes.record_key,
-        with_nodes.record_source,
-        with_nodes.identifier_type,
-        with_nodes.identifier_value,
-        with_nodes.node_id,
-        with_nodes.identifier_priority,
-        with_nodes.is_strong_identifier,
-        record_users.record_user_id,
-        with_nodes.record_count,
-        with_nodes.first_seen_at,
-        with_nodes.last_seen_at
+        record_key,
+        record_source,
+        identifier_type,
+        identifier_value,
+        node_id,
+        identifier_priority,
+        is_strong_identifier,
+        record_user_id,
+        record_count,
+        first_seen_at,
+        last_seen_at
     from with_nodes
-    left join record_users
-        on with_nodes.record_key = record_users.record_key
 )
 
 select * from final
