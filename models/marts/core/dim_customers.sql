@@ -8,9 +8,9 @@
     - country: CRM.
     Consent: the latest choice per purpose over all the customer's subjects
     (user id or email); no record = no consent. Email health from the ESP
-    (int_email_suppressions_resolved):
-    unsubscribed / complained through any of the customer's addresses (a
-    person's choice), hard-bounced for the profile's address.
+    (int_email_suppressions_resolved): unsubscribed / complained through any
+    of the customer's addresses (a person's choice), hard-bounced for the
+    profile's address.
     Erasure: a deletion request naming any identifier of the customer turns
     the row into a tombstone: customer_id, is_erased, erased_at, every other
     field null, so reverse-ETL syncs delete the person downstream.
