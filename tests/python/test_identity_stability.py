@@ -7,6 +7,8 @@ there, changed in place where the test needs it.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from conftest import Warehouse, run_dbt
 
@@ -52,6 +54,33 @@ def test_rerun_without_new_data_changes_nothing(scratch_warehouse: Warehouse) ->
         "select count(*) from intermediate.int_identity_registry where change_type <> 'new'"
     )
     assert changed == 0
+
+
+def test_node_ids_depend_on_the_identifier_alone(warehouse: Warehouse) -> None:
+    """node_id = priority * 2^60 + the first 60 bits of md5('<type>:<value>'), recomputed
+    here from the identifier alone: the same id in every run, a stronger type first."""
+    priority = dict(
+        warehouse.query("select identifier_type, priority from reference.identifier_limits")
+    )
+    rows = warehouse.query(
+        "select identifier_type, identifier_value, node_id, is_blocked"
+        " from intermediate.int_identifiers"
+    )
+    assert len(rows) > 1000
+    for identifier_type, value, node_id, is_blocked in rows:
+        if is_blocked:
+            assert node_id is None, (identifier_type, value)
+            continue
+        digest = hashlib.md5(f"{identifier_type}:{value}".encode()).hexdigest()
+        assert node_id == priority[identifier_type] * 2**60 + int(digest[:15], 16), (
+            identifier_type,
+            value,
+        )
+    strongest_first = warehouse.query(
+        "select identifier_type from intermediate.int_identifiers where node_id is not null "
+        "group by 1 order by min(node_id)"
+    )
+    assert [t for (t,) in strongest_first] == sorted(priority, key=priority.get)
 
 
 def test_row_order_does_not_change_ids(scratch_warehouse: Warehouse) -> None:

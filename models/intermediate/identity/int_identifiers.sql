@@ -3,8 +3,10 @@
     (identifier_type, identifier_value) seen in any record, with where and when
     it was seen. Junk values of the blocklist seed (matched case-insensitively,
     for the listed type or `*`) are flagged and get no node id: they never
-    become edges. node_id orders identifiers strongest first (type priority,
-    then value), so the smallest node of a component is its strongest identifier.
+    become edges. node_id (macro identity_node_id) orders identifiers strongest
+    first (type priority, then a hash of the value), so the smallest node of a
+    component is its strongest identifier; it depends on the identifier alone,
+    so it stays the same from run to run.
 -#}
 with
 
@@ -137,22 +139,18 @@ flagged as (
             and identifiers.identifier_value = blocked.identifier_value
 ),
 
-numbered as (
-    select
-        identifier_type,
-        identifier_value,
-        row_number() over (
-            order by identifier_priority, identifier_value
-        ) as node_id
-    from flagged
-    where not is_blocked
-),
-
 final as (
     select
         flagged.identifier_type,
         flagged.identifier_value,
-        numbered.node_id,
+        case
+            when not flagged.is_blocked
+                then {{ composable_cdp.identity_node_id(
+                    'flagged.identifier_priority',
+                    'flagged.identifier_type',
+                    'flagged.identifier_value'
+                ) }}
+        end as node_id,
         flagged.identifier_priority,
         flagged.is_strong_identifier,
         flagged.is_blocked,
@@ -162,10 +160,6 @@ final as (
         flagged.first_seen_at,
         flagged.last_seen_at
     from flagged
-    left join numbered
-        on
-            flagged.identifier_type = numbered.identifier_type
-            and flagged.identifier_value = numbered.identifier_value
 )
 
 select * from final
