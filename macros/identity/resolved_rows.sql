@@ -15,14 +15,14 @@
     A repeated run with no new data and no identity change writes nothing.
 
     The keys of the table: on DuckDB a side table, `<model>__identity_keys`
-    (one row per key with its customer and newest receive time), rewritten
-    by the model's post-hook (resolved_keys_refresh) in the transaction that
-    writes the model, so the two never disagree, even when a run is killed.
-    Reading it replaces a group-by over every event of the table (about 15 s
-    per model at 1,000,000 customers). With it, the re-keyed events are
-    updated in place by the model's pre-hook (resolved_re_key_in_place), in
-    the same transaction, and the model's SQL reads only the lookback
-    window. Where there is no side table (BigQuery, dbt unit tests, the
+    (one row per key with its customer and newest receive time), kept up to
+    date by the model's hooks in the transaction that writes the model, so
+    the two never disagree, even when a run is killed. Reading it replaces a
+    group-by over every event of the table (about 15 s per model at
+    1,000,000 customers). With it, the re-keyed events and their keys are
+    updated in place by the model's pre-hook (resolved_re_key_in_place), the
+    model's SQL reads only the lookback window, and the post-hook
+    (resolved_keys_refresh) replaces only the window's keys. Where there is no side table (BigQuery, dbt unit tests, the
     first run after an upgrade) the keys come from a group-by over the table
     and the re-keyed events are selected from the staged model. -#}
 
@@ -152,47 +152,67 @@
 {%- endmacro %}
 
 
+{% macro resolved_re_keyed_relation() -%}
+    {#- The temporary table of the keys a run re-keys (DuckDB side table
+        only): `<model>__re_keyed`, written by the pre-hook, read by the
+        pre-hook's updates and dropped by the post-hook. -#}
+    {{ return(api.Relation.create(identifier=this.identifier ~ '__re_keyed', type='table')) }}
+{%- endmacro %}
+
+
 {% macro resolved_re_key_in_place(identifiers) -%}
     {#- Pre-hook of the resolved event models, on an incremental run with the
-        side table (DuckDB): the events of every key that now resolves to
-        another customer than the side table holds get that customer, by an
-        UPDATE in the model's transaction. The update reads only the key
-        columns of the table (1,000,000 customers, tracks: no key 0.02 s, 500
-        keys 2.0 s, 20,000 keys 3.5 s), where selecting those events from the
-        staged model read every column of every event (12.6 s). -#}
+        side table (DuckDB), in the model's transaction: the keys of the side
+        table that now resolve to another customer go to a temporary table;
+        their events get that customer by an UPDATE of the model, and their
+        rows in the side table too. The update reads only the key columns of
+        the table (1,000,000 customers, tracks: no key 0.02 s, 500 keys 2.0 s,
+        20,000 keys 3.5 s), where selecting those events from the staged model
+        read every column of every event (12.6 s). -#}
     {%- set keys = composable_cdp.resolved_keys_table() -%}
     {%- if keys is none or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set key_columns = identifiers | map('first') | list %}
+    {%- set re_keyed = composable_cdp.resolved_re_keyed_relation() %}
+    create or replace temporary table {{ re_keyed }} as
+    with
+
+    identity_map as (
+        select * from {{ ref('int_identity_map') }}
+    ),
+
+    keys_before as (
+        select * from {{ keys }}
+    ),
+
+    keys_now as (
+        {{ composable_cdp.strongest_identifier_customer('keys_before', identifiers, 'customer_id_now') }}
+    )
+
+    select distinct
+        {%- for column in key_columns %}
+        coalesce({{ column }}, '') as {{ column }},
+        {%- endfor %}
+        customer_id_now
+    from keys_now
+    where customer_id is distinct from customer_id_now;
+
     update {{ this }} as resolved
     set customer_id = re_keyed.customer_id_now
-    from (
-        with
-
-        identity_map as (
-            select * from {{ ref('int_identity_map') }}
-        ),
-
-        keys_before as (
-            select * from {{ keys }}
-        ),
-
-        keys_now as (
-            {{ composable_cdp.strongest_identifier_customer('keys_before', identifiers, 'customer_id_now') }}
-        )
-
-        select distinct
-            {%- for column in key_columns %}
-            coalesce({{ column }}, '') as {{ column }},
-            {%- endfor %}
-            customer_id_now
-        from keys_now
-        where customer_id is distinct from customer_id_now
-    ) as re_keyed
+    from {{ re_keyed }} as re_keyed
     where
     {%- for column in key_columns %}
         coalesce(resolved.{{ column }}, '') = re_keyed.{{ column }}
+        {{- ' and' if not loop.last }}
+    {%- endfor %};
+
+    update {{ keys }} as identity_keys
+    set customer_id = re_keyed.customer_id_now
+    from {{ re_keyed }} as re_keyed
+    where
+    {%- for column in key_columns %}
+        coalesce(identity_keys.{{ column }}, '') = re_keyed.{{ column }}
         {{- ' and' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
@@ -224,14 +244,16 @@
 
 
 {% macro resolved_keys_refresh(identifiers, received_column) -%}
-    {#- Post-hook of the resolved event models: rewrite the identity-key side
-        table (DuckDB; nothing elsewhere) in the model's transaction. After
-        any run every event of a key carries the key's current customer (the
-        window is resolved now, the other events of a re-keyed key are
-        rewritten), so the table is the keys it held plus the keys of the
-        rows received since its newest receive time less the lookback
-        (where every row written by this run is), resolved against the
-        identity map. On a full build, or when the table does not exist
+    {#- Post-hook of the resolved event models: bring the identity-key side
+        table (DuckDB; nothing elsewhere) up to date, in the model's
+        transaction. After any run every event of a key carries the key's
+        current customer: the window is resolved now, and the pre-hook gave
+        the re-keyed keys' other events, and their rows in the side table,
+        their new customer. So the table needs only the keys of the rows
+        received since its newest receive time less the lookback (where every
+        row this run wrote is): their rows are replaced by those keys grouped
+        from the model, with their customer and newest receive time, and the
+        other rows stay. On a full build, or when the table does not exist
         yet, it is the model's keys and customers grouped. -#}
     {%- set keys = composable_cdp.resolved_keys_relation() -%}
     {%- if keys is none -%}
@@ -240,38 +262,34 @@
     {%- set key_columns = identifiers | map('first') | list -%}
     {%- set key_list = key_columns | join(', ') -%}
     {%- if is_incremental() and composable_cdp.resolved_keys_table() is not none %}
-    create or replace table {{ keys }} as
-    with
+    {%- set window_start = composable_cdp.timestamp_literal(
+        composable_cdp.lookback_window_start('last_received_at', keys)
+    ) %}
+    create or replace temporary table {{ keys.identifier }}__window as
+    select
+        {{ key_list }},
+        max({{ received_column }}) as last_received_at,
+        customer_id
+    from {{ this }}
+    where
+        {{ received_column }} is null
+        or {{ received_column }} >= {{ window_start }}
+    group by {{ key_list }}, customer_id;
 
-    window_keys as (
-        select
-            {{ key_list }},
-            max({{ received_column }}) as last_received_at
-        from {{ this }}
-        where
-            {{ received_column }} is null
-            or {{ received_column }}
-            >= {{ composable_cdp.lookback_window_start('last_received_at', keys) }}
-        group by {{ key_list }}
-    ),
+    delete from {{ keys }} as identity_keys
+    using {{ keys.identifier }}__window as window_keys
+    where
+    {%- for column in key_columns %}
+        coalesce(identity_keys.{{ column }}, '') = coalesce(window_keys.{{ column }}, '')
+        {{- ' and' if not loop.last }}
+    {%- endfor %};
 
-    all_keys as (
-        select
-            {{ key_list }},
-            max(last_received_at) as last_received_at
-        from (
-            select {{ key_list }}, last_received_at from {{ keys }}
-            union all
-            select {{ key_list }}, last_received_at from window_keys
-        ) as keys_and_window_keys
-        group by {{ key_list }}
-    ),
+    insert into {{ keys }} ({{ key_list }}, last_received_at, customer_id)
+    select {{ key_list }}, last_received_at, customer_id
+    from {{ keys.identifier }}__window;
 
-    identity_map as (
-        select * from {{ ref('int_identity_map') }}
-    )
-
-    {{ composable_cdp.strongest_identifier_customer('all_keys', identifiers) }}
+    drop table {{ keys.identifier }}__window;
+    drop table if exists {{ composable_cdp.resolved_re_keyed_relation() }}
     {%- else %}
     create or replace table {{ keys }} as
     select
