@@ -196,24 +196,18 @@
         {%- endfor %}
         customer_id_now
     from keys_now
-    where customer_id is distinct from customer_id_now;
+    where customer_id is distinct from customer_id_now
+    {#- the same update of the events and of the side table's keys #}
+    {%- for relation in [this, keys] %};
 
-    update {{ this }} as resolved
+    update {{ relation }} as updated
     set customer_id = re_keyed.customer_id_now
     from {{ re_keyed }} as re_keyed
     where
     {%- for column in key_columns %}
-        coalesce(resolved.{{ column }}, '') = re_keyed.{{ column }}
+        coalesce(updated.{{ column }}, '') = re_keyed.{{ column }}
         {{- ' and' if not loop.last }}
-    {%- endfor %};
-
-    update {{ keys }} as identity_keys
-    set customer_id = re_keyed.customer_id_now
-    from {{ re_keyed }} as re_keyed
-    where
-    {%- for column in key_columns %}
-        coalesce(identity_keys.{{ column }}, '') = re_keyed.{{ column }}
-        {{- ' and' if not loop.last }}
+    {%- endfor %}
     {%- endfor %}
 {%- endmacro %}
 
