@@ -22,9 +22,10 @@
     1,000,000 customers). With it, the re-keyed events and their keys are
     updated in place by the model's pre-hook (resolved_re_key_in_place), the
     model's SQL reads only the lookback window, and the post-hook
-    (resolved_keys_refresh) replaces only the window's keys. Where there is no side table (BigQuery, dbt unit tests, the
-    first run after an upgrade) the keys come from a group-by over the table
-    and the re-keyed events are selected from the staged model. -#}
+    (resolved_keys_refresh) replaces only the window's keys. Where there is
+    no side table (BigQuery, dbt unit tests, the first run after an upgrade)
+    the keys come from a group-by over the table and the re-keyed events are
+    selected from the staged model. -#}
 
 {% macro strongest_identifier_customer(relation, identifiers, output='customer_id', map_relation='identity_map') -%}
     {#- `select` of a relation's rows with the customer of their strongest
