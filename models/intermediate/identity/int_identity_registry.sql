@@ -16,6 +16,8 @@
     - a new person gets hash_id('cus', '<anchor type>:<anchor value>') of its
       strongest identifier: the same data always gives the same ids.
     Identifiers that left the graph (blocked since) stay, inactive.
+    A run writes only the rows that changed (incremental strategy
+    changed_rows, macros/incremental_changed_rows.sql; merge on BigQuery).
     full_refresh is false: `dbt build --full-refresh` keeps the registry. To
     re-key everyone from scratch, drop the table by hand (ids are then
     recomputed from the data: unmerged people get their ids back, merged ones
@@ -23,6 +25,7 @@
 -#}
 {{ config(
     materialized='incremental',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'changed_rows'),
     unique_key=['identifier_type', 'identifier_value'],
     full_refresh=false,
     on_schema_change='fail',
