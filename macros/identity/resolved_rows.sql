@@ -153,11 +153,12 @@
 {%- endmacro %}
 
 
-{% macro resolved_re_keyed_relation() -%}
-    {#- The temporary table of the keys a run re-keys (DuckDB side table
-        only): `<model>__re_keyed`, written by the pre-hook, read by the
-        pre-hook's updates and dropped by the post-hook. -#}
-    {{ return(api.Relation.create(identifier=this.identifier ~ '__re_keyed', type='table')) }}
+{% macro resolved_work_table(suffix) -%}
+    {#- A temporary table of the resolved model's hooks (DuckDB side table
+        only): `<model>__<suffix>`. The pre-hook writes `re_keyed` (the keys
+        this run re-keys) and the post-hook `window_keys` (the lookback
+        window's keys); the post-hook drops both. -#}
+    {{ return(api.Relation.create(identifier=this.identifier ~ '__' ~ suffix, type='table')) }}
 {%- endmacro %}
 
 
@@ -175,7 +176,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set key_columns = identifiers | map('first') | list %}
-    {%- set re_keyed = composable_cdp.resolved_re_keyed_relation() %}
+    {%- set re_keyed = composable_cdp.resolved_work_table('re_keyed') %}
     create or replace temporary table {{ re_keyed }} as
     with
 
@@ -260,7 +261,8 @@
     {%- set window_start = composable_cdp.timestamp_literal(
         composable_cdp.lookback_window_start('last_received_at', keys)
     ) %}
-    create or replace temporary table {{ keys.identifier }}__window as
+    {%- set window_keys = composable_cdp.resolved_work_table('window_keys') %}
+    create or replace temporary table {{ window_keys }} as
     select
         {{ key_list }},
         max({{ received_column }}) as last_received_at,
@@ -272,7 +274,7 @@
     group by {{ key_list }}, customer_id;
 
     delete from {{ keys }} as identity_keys
-    using {{ keys.identifier }}__window as window_keys
+    using {{ window_keys }} as window_keys
     where
     {%- for column in key_columns %}
         coalesce(identity_keys.{{ column }}, '') = coalesce(window_keys.{{ column }}, '')
@@ -281,10 +283,10 @@
 
     insert into {{ keys }} ({{ key_list }}, last_received_at, customer_id)
     select {{ key_list }}, last_received_at, customer_id
-    from {{ keys.identifier }}__window;
+    from {{ window_keys }};
 
-    drop table {{ keys.identifier }}__window;
-    drop table if exists {{ composable_cdp.resolved_re_keyed_relation() }}
+    drop table {{ window_keys }};
+    drop table if exists {{ composable_cdp.resolved_work_table('re_keyed') }}
     {%- else %}
     create or replace table {{ keys }} as
     select
