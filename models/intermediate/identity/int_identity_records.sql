@@ -199,7 +199,7 @@ grouped as (
 
 keyed as (
     select
-        {{ dbt.hash(dbt.concat([
+        {{ composable_cdp.identity_hash_id(dbt.concat([
             'record_source',
             "'|'", "coalesce(user_id, '')",
             "'|'", "coalesce(email, '')",
