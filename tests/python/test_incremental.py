@@ -51,6 +51,7 @@ INCREMENTAL_TABLES = (
     "staging.stg_crm__contacts_rejected",
     "staging.stg_privacy__consents_rejected",
     "intermediate.int_identity_records",
+    "intermediate.int_identity_record_identifiers",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
     "intermediate.int_customer_tracked_days",
@@ -269,6 +270,50 @@ def test_rerunning_the_schedule_changes_nothing(incremental: Warehouse, tmp_path
     assert snapshot(again) == before
 
 
+def test_a_seed_change_rewrites_the_record_identifiers(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """The incremental record identifiers depend on the identity seeds too: a value
+    blocked in the seed (as `dbt seed` loads it) loses its rows on the next run, which
+    ends as a full build of the same records and seeds."""
+    wh = Warehouse(
+        db_path=tmp_path / "cdp.duckdb", raw_path=incremental.raw_path, target_path=tmp_path / "t"
+    )
+    shutil.copyfile(incremental.db_path, wh.db_path)
+    table = "intermediate.int_identity_record_identifiers"
+    value = wh.scalar(f"select min(identifier_value) from {table} where identifier_type = 'email'")
+    checksum = wh.scalar(f"select min(identity_seeds_checksum) from {table}")
+    with wh.connect(read_only=False) as con:
+        con.execute(
+            "insert into reference.identifier_blocklist values ('email', ?, 'blocked by a test')",
+            [value],
+        )
+    models = ["int_identifiers", "int_identity_record_identifiers"]
+    run_dbt(
+        ["run", "--select", *models],
+        db_path=wh.db_path,
+        raw_path=wh.raw_path,
+        target_path=wh.target_path,
+    )
+    assert took_incremental_path(wh, "int_identity_record_identifiers")
+    quoted = value.replace("'", "''")
+    assert wh.scalar(f"select count(*) from {table} where identifier_value = '{quoted}'") == 0
+    assert wh.scalar(f"select count(distinct identity_seeds_checksum) from {table}") == 1
+    assert wh.scalar(f"select min(identity_seeds_checksum) from {table}") != checksum
+    full = Warehouse(
+        db_path=tmp_path / "full.duckdb", raw_path=wh.raw_path, target_path=tmp_path / "tf"
+    )
+    shutil.copyfile(wh.db_path, full.db_path)
+    run_dbt(
+        ["run", "--select", *models, "--full-refresh"],
+        db_path=full.db_path,
+        raw_path=full.raw_path,
+        target_path=full.target_path,
+    )
+    assert not took_incremental_path(full, "int_identity_record_identifiers")
+    assert table_rows(wh, table) == table_rows(full, table)
+
+
 def test_merges_re_key_the_events_of_the_merged_customers(
     incremental: Warehouse, tmp_path: Path
 ) -> None:
@@ -348,6 +393,7 @@ def test_rollups_rebuild_only_the_customer_days_whose_events_changed(
     [
         "stg_segment__tracks",  # appending the new events
         "int_identity_records",  # adding the new rows to the settled records
+        "int_identity_record_identifiers",  # rewriting the changed records' rows
         "int_tracks_resolved",  # merging new and re-keyed events
         "int_customer_tracked_days",  # the rollup, after its resolved model committed
         "int_identity_registry",  # the customer-id state (never fully refreshed)

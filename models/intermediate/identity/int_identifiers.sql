@@ -84,18 +84,8 @@ observations as (
     where anonymous_id is not null
 ),
 
-per_source as (
-    select
-        identifier_type,
-        identifier_value,
-        record_source,
-        sum(record_count) as record_count,
-        min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at
-    from observations
-    group by 1, 2, 3
-),
-
+-- one group-by over the observations: the record sources' aggregate takes
+-- one max() per source, so it needs no group-by per source first
 identifiers as (
     select
         identifier_type,
@@ -104,7 +94,7 @@ identifiers as (
         sum(record_count) as record_count,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at
-    from per_source
+    from observations
     group by 1, 2
 ),
 

@@ -2,11 +2,35 @@
     Records in long form: one row per (record, non-blocked identifier), with
     the identifier's node and strength and the record's own user_id (when it
     is not blocked). Blocked values are gone from here on: they never link.
+    A record's rows depend on the record and the two identity seeds alone, so
+    on DuckDB a scheduled run rewrites only the records that changed
+    (macros/identity/record_identifiers.sql): those whose count or first /
+    last seen differ from the rows held, new ones and vanished ones, and every
+    record when the seeds' checksum differs from the one the rows were built
+    with. At 1,000,000 customers that is a diff of 6.9 M records against the
+    12.2 M rows instead of rewriting them all. BigQuery builds the table.
 -#}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=composable_cdp.deferred_call('record_identifiers_delete_changed'),
+    post_hook=composable_cdp.deferred_call('record_identifiers_drop_changed'),
+) }}
+
+-- the seeds of identity_seeds_checksum:
+-- depends_on: {{ ref('identifier_limits') }}, {{ ref('identifier_blocklist') }}
+
 with
 
 records as (
     select * from {{ ref('int_identity_records') }}
+    {%- if is_incremental() %}
+        where record_key in (
+            select changed.record_key
+            from {{ composable_cdp.record_identifiers_changed_table() }} as changed
+        )
+    {%- endif %}
 ),
 
 identifiers as (
@@ -136,7 +160,8 @@ final as (
         record_user_id,
         record_count,
         first_seen_at,
-        last_seen_at
+        last_seen_at,
+        {{ composable_cdp.identity_seeds_checksum() }} as identity_seeds_checksum
     from with_nodes
 )
 

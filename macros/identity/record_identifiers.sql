@@ -1,0 +1,110 @@
+{#- Incremental int_identity_record_identifiers (DuckDB).
+
+    A record's rows (one per non-blocked identifier) are a function of the
+    record's row in int_identity_records and of two seeds: identifier_limits
+    (priority, strength) and identifier_blocklist. Every row carries the
+    checksum of those seeds' relevant columns (identity_seeds_checksum). A
+    scheduled run finds the records whose rows must change by comparing, per
+    record_key, the record now (count, first / last seen, the seeds' checksum
+    now) with the rows held:
+    - a record whose count or first / last seen moved (new rows added to it);
+    - a new record, and a record that is gone (a CRM contact or an order whose
+      identifiers changed leaves its old tuple behind);
+    - every record, when the seeds changed since the rows were built.
+    (A record whose identifiers are all blocked has no rows: it counts as new
+    on every run and writes nothing; there are a few dozen at 1M.) The pre-hook
+    puts those record keys in a temporary table and deletes their rows; the
+    model's select unpivots only those records (appended). All of it runs in
+    the model's transaction: a killed run leaves the table as it was. The
+    result equals a full build on the same records and seeds. -#}
+
+{% macro record_identifiers_changed_table() -%}
+    {#- The temporary table of the record keys this run rewrites. -#}
+    {{ return(api.Relation.create(identifier=this.identifier ~ '__changed', type='table')) }}
+{%- endmacro %}
+
+
+{% macro identity_seeds_checksum() -%}
+    {#- Scalar subquery: md5 of the seed columns a record's rows depend on
+        (each identifier type's priority and strength, every blocklist entry),
+        in a fixed order. -#}
+    (
+        select
+            {{ dbt.hash(dbt.listagg('seed_row', "'|'", 'order by seed_row')) }}
+        from (
+            select
+                {{ dbt.concat([
+                    "'limit:'", 'identifier_type',
+                    "':'", 'cast(priority as ' ~ dbt.type_string() ~ ')',
+                    "':'", 'cast(is_strong as ' ~ dbt.type_string() ~ ')'
+                ]) }} as seed_row
+            from {{ ref('identifier_limits') }}
+            union all
+            select
+                {{ dbt.concat([
+                    "'blocked:'", 'identifier_type',
+                    "':'", "coalesce(blocked_value, '<empty>')"
+                ]) }} as seed_row
+            from {{ ref('identifier_blocklist') }}
+        ) as seed_rows
+    )
+{%- endmacro %}
+
+
+{% macro record_identifiers_delete_changed() -%}
+    {#- Pre-hook of an incremental run: the record keys to rewrite, into the
+        temporary table, and their rows deleted. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    create or replace temporary table {{ composable_cdp.record_identifiers_changed_table() }} as
+    with
+
+    records_now as (
+        select
+            record_key,
+            record_count,
+            first_seen_at,
+            last_seen_at,
+            {{ composable_cdp.identity_seeds_checksum() }} as identity_seeds_checksum
+        from {{ ref('int_identity_records') }}
+    ),
+
+    -- every row of a record holds the same record columns
+    records_held as (
+        select distinct
+            record_key,
+            record_count,
+            first_seen_at,
+            last_seen_at,
+            identity_seeds_checksum
+        from {{ this }}
+    )
+
+    select coalesce(records_now.record_key, records_held.record_key) as record_key
+    from records_now
+    full outer join records_held
+        on records_now.record_key = records_held.record_key
+    where
+        records_now.record_key is null
+        or records_held.record_key is null
+        or records_now.record_count is distinct from records_held.record_count
+        or records_now.first_seen_at is distinct from records_held.first_seen_at
+        or records_now.last_seen_at is distinct from records_held.last_seen_at
+        or records_now.identity_seeds_checksum is distinct from records_held.identity_seeds_checksum;
+
+    delete from {{ this }}
+    where record_key in (
+        select changed.record_key
+        from {{ composable_cdp.record_identifiers_changed_table() }} as changed
+    )
+{%- endmacro %}
+
+
+{% macro record_identifiers_drop_changed() -%}
+    {#- Post-hook: the temporary table goes. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    drop table if exists {{ composable_cdp.record_identifiers_changed_table() }}
+{%- endmacro %}
