@@ -1,5 +1,6 @@
 -- Every non-blocked identifier has exactly one customer_id, and the map holds
--- nothing else.
+-- nothing else. Rows meet on node_id (one per identifier: unique tests on
+-- both tables), and a map row must name its node's identifier.
 with
 
 identifiers as (
@@ -18,9 +19,7 @@ unmapped as (
         'identifier without customer_id' as problem
     from identifiers
     left join identity_map
-        on
-            identifiers.identifier_type = identity_map.identifier_type
-            and identifiers.identifier_value = identity_map.identifier_value
+        on identifiers.node_id = identity_map.node_id
     where identity_map.customer_id is null
 ),
 
@@ -31,12 +30,25 @@ unknown as (
         'customer_id for an identifier not in the graph' as problem
     from identity_map
     left join identifiers
-        on
-            identity_map.identifier_type = identifiers.identifier_type
-            and identity_map.identifier_value = identifiers.identifier_value
+        on identity_map.node_id = identifiers.node_id
     where identifiers.node_id is null
+),
+
+misnamed as (
+    select
+        identity_map.identifier_type,
+        identity_map.identifier_value,
+        'map row naming another identifier than its node' as problem
+    from identity_map
+    inner join identifiers
+        on identity_map.node_id = identifiers.node_id
+    where
+        identity_map.identifier_type <> identifiers.identifier_type
+        or identity_map.identifier_value <> identifiers.identifier_value
 )
 
 select * from unmapped
 union all
 select * from unknown
+union all
+select * from misnamed

@@ -16,9 +16,7 @@ joined as (
         assignments.person_key
     from identity_map
     inner join assignments
-        on
-            identity_map.identifier_type = assignments.identifier_type
-            and identity_map.identifier_value = assignments.identifier_value
+        on identity_map.node_id = assignments.node_id
 ),
 
 ids_per_person as (

@@ -21,6 +21,7 @@ final as (
     select
         registry.identifier_type,
         registry.identifier_value,
+        assignments.node_id,
         registry.customer_id,
         registry.first_seen_at,
         registry.last_seen_at,
