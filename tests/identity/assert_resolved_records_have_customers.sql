@@ -1,9 +1,16 @@
 -- Every staged event, order and email event with at least one identifier in
 -- the identity map has a customer (null only when every identifier is blocked).
+-- The hourly job (data_tests_scope: lookback) checks the events of the
+-- lookback window, the rows it appended (every order: they are rebuilt); the
+-- daily job every event.
 with
 
 tracks as (
     select * from {{ ref('int_tracks_resolved') }}
+    where
+        {{ composable_cdp.data_tests_lookback_condition(
+            ref('int_tracks_resolved'), 'received_at'
+        ) }}
 ),
 
 orders as (
@@ -12,6 +19,10 @@ orders as (
 
 email_events as (
     select * from {{ ref('int_email_events_resolved') }}
+    where
+        {{ composable_cdp.data_tests_lookback_condition(
+            ref('int_email_events_resolved'), 'loaded_at'
+        ) }}
 ),
 
 identity_map as (

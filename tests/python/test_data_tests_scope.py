@@ -67,3 +67,40 @@ def test_an_unknown_scope_is_an_error(scratch_warehouse: Warehouse) -> None:
     result = unique_test(scratch_warehouse, "--vars", "{data_tests_scope: recent}")
     assert result.returncode != 0
     assert "data_tests_scope must be 'all' or 'lookback'" in result.stdout
+
+
+def resolved_test(wh: Warehouse, *extra: str):
+    return run_dbt(
+        ["test", "-s", "assert_resolved_records_have_customers", *extra],
+        db_path=wh.db_path,
+        raw_path=wh.raw_path,
+        target_path=wh.target_path,
+        check=False,
+    )
+
+
+def unresolve_one_event(wh: Warehouse, received: str) -> None:
+    """Drop the customer of the first resolved event received in the given range."""
+    with wh.connect(read_only=False) as con:
+        con.execute(
+            f"""
+            update intermediate.int_tracks_resolved set customer_id = null
+            where event_id = (
+                select min(event_id) from intermediate.int_tracks_resolved
+                where customer_id is not null and received_at {received}
+            )
+            """
+        )
+
+
+def test_singular_tests_scope_their_event_reads_too(scratch_warehouse: Warehouse) -> None:
+    """assert_resolved_records_have_customers reads the window's events in the hourly
+    job (data_tests_lookback_condition) and every event in the daily one."""
+    wh = scratch_warehouse
+    newest = "(select max(received_at) from intermediate.int_tracks_resolved)"
+    unresolve_one_event(wh, f"< {newest} - interval 10 day")
+    assert resolved_test(wh, *LOOKBACK).returncode == 0, "an old event failed the hourly test"
+    assert resolved_test(wh).returncode != 0, "the daily test missed an unresolved event"
+
+    unresolve_one_event(wh, f">= {newest} - interval 1 day")
+    assert resolved_test(wh, *LOOKBACK).returncode != 0, "the hourly test missed its window"
