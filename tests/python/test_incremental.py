@@ -54,6 +54,7 @@ INCREMENTAL_TABLES = (
     "intermediate.int_identity_record_identifiers",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
+    "intermediate.int_email_suppressions_resolved",
     "intermediate.int_customer_tracked_days",
     "intermediate.int_customer_email_days",
     "intermediate.int_customer_product_view_days",
@@ -69,7 +70,6 @@ COMPARED = (
     "intermediate.int_customer_email_days__key_sets",
     "intermediate.int_customer_product_view_days__key_sets",
     "intermediate.int_identity_map",
-    "intermediate.int_email_suppressions_resolved",
     # what the features aggregate from the rollups
     "intermediate.int_customer_daily_activity",
     "intermediate.int_customer_daily_category_views",
