@@ -17,14 +17,18 @@ LOOKBACK = ("--vars", "{data_tests_scope: lookback}")
 TEST = "unique_stg_segment__tracks_event_id"
 
 
-def unique_test(wh: Warehouse, *extra: str):
+def data_test(wh: Warehouse, test: str, *extra: str):
     return run_dbt(
-        ["test", "-s", TEST, *extra],
+        ["test", "-s", test, *extra],
         db_path=wh.db_path,
         raw_path=wh.raw_path,
         target_path=wh.target_path,
         check=False,
     )
+
+
+def unique_test(wh: Warehouse, *extra: str):
+    return data_test(wh, TEST, *extra)
 
 
 def duplicate_one_event(wh: Warehouse, received: str) -> str:
@@ -70,13 +74,7 @@ def test_an_unknown_scope_is_an_error(scratch_warehouse: Warehouse) -> None:
 
 
 def resolved_test(wh: Warehouse, *extra: str):
-    return run_dbt(
-        ["test", "-s", "assert_resolved_records_have_customers", *extra],
-        db_path=wh.db_path,
-        raw_path=wh.raw_path,
-        target_path=wh.target_path,
-        check=False,
-    )
+    return data_test(wh, "assert_resolved_records_have_customers", *extra)
 
 
 def unresolve_one_event(wh: Warehouse, received: str) -> None:
