@@ -14,10 +14,6 @@
     replaces a scan of every column of 40 M events by one of their load time.
 -#}
 {%- set identifiers = [['email', 'email']] %}
-{%- set columns = [
-    'email_event_id', 'customer_id', 'email', 'campaign_id', 'event_type', 'bounce_type',
-    'occurred_at', 'loaded_at'
-] %}
 
 {{ config(
     materialized='incremental',
@@ -41,7 +37,15 @@ email_events as (
 ),
 
 suppressions as (
-    select {{ columns | join(', ') }}
+    select
+        email_event_id,
+        customer_id,
+        email,
+        campaign_id,
+        event_type,
+        bounce_type,
+        occurred_at,
+        loaded_at
     from email_events
     where
         event_type in ('unsubscribed', 'complained')
@@ -66,10 +70,14 @@ suppressions as (
 
     re_keyed as (
         select
-            {%- for column in columns %}
-                {{ 'customer_id_now as customer_id' if column == 'customer_id' else column }}
-                {{- ',' if not loop.last }}
-            {%- endfor %}
+            email_event_id,
+            customer_id_now as customer_id,
+            email,
+            campaign_id,
+            event_type,
+            bounce_type,
+            occurred_at,
+            loaded_at
         from held_now
         where
             customer_id_now is distinct from customer_id
