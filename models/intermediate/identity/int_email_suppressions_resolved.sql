@@ -30,9 +30,13 @@ with
 email_events as (
     select * from {{ ref('int_email_events_resolved') }}
     {%- if is_incremental() %}
-        where loaded_at >= {{ composable_cdp.timestamp_literal(
-            composable_cdp.lookback_window_start('loaded_at')
-        ) }}
+        {#- on DuckDB a literal read now, so the scan skips the older row
+            groups; elsewhere the scalar subquery -#}
+        {%- set window_start = composable_cdp.lookback_window_start('loaded_at') %}
+        where loaded_at >= {{
+            composable_cdp.timestamp_literal(window_start)
+            if target.type == 'duckdb' else window_start
+        }}
     {%- endif %}
 ),
 
