@@ -57,6 +57,14 @@
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'identity_seeds_checksum' not in held_columns -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built before it became incremental (it has no identity_seeds_checksum"
+            ~ " column): rebuild it once with `dbt build --full-refresh --select"
+            ~ " int_identity_records int_identity_record_identifiers`"
+        ) }}
+    {%- endif -%}
     create or replace temporary table {{ composable_cdp.record_identifiers_changed_table() }} as
     with
 

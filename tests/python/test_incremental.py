@@ -314,6 +314,34 @@ def test_a_seed_change_rewrites_the_record_identifiers(
     assert table_rows(wh, table) == table_rows(full, table)
 
 
+def test_record_identifiers_built_before_the_checksum_ask_for_a_full_refresh(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """A table from before the model was incremental (no checksum column) fails the run
+    with the command that rebuilds it, not with a binder error."""
+    wh = Warehouse(
+        db_path=tmp_path / "cdp.duckdb", raw_path=incremental.raw_path, target_path=tmp_path / "t"
+    )
+    shutil.copyfile(incremental.db_path, wh.db_path)
+    with wh.connect(read_only=False) as con:
+        con.execute(
+            "alter table intermediate.int_identity_record_identifiers"
+            " drop column identity_seeds_checksum"
+        )
+    result = run_dbt(
+        ["run", "--select", "int_identity_record_identifiers"],
+        db_path=wh.db_path,
+        raw_path=wh.raw_path,
+        target_path=wh.target_path,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "built before it became incremental" in result.stdout
+    assert "--full-refresh --select int_identity_records int_identity_record_identifiers" in (
+        " ".join(result.stdout.split())
+    )
+
+
 def test_merges_re_key_the_events_of_the_merged_customers(
     incremental: Warehouse, tmp_path: Path
 ) -> None:
