@@ -64,10 +64,7 @@
             where record_source = '{{ record_source }}'
         )
     {%- endset -%}
-    {%- if target.type == 'duckdb' -%}
-        {{ return(received_column ~ ' > ' ~ composable_cdp.timestamp_literal(newest_settled)) }}
-    {%- endif -%}
-    {{ return(received_column ~ ' > ' ~ newest_settled) }}
+    {{ return(received_column ~ ' > ' ~ composable_cdp.scan_filter_timestamp(newest_settled)) }}
 {%- endmacro %}
 
 

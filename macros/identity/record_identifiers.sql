@@ -18,12 +18,6 @@
     the model's transaction: a killed run leaves the table as it was. The
     result equals a full build on the same records and seeds. -#}
 
-{% macro record_identifiers_changed_table() -%}
-    {#- The temporary table of the record keys this run rewrites. -#}
-    {{ return(api.Relation.create(identifier=this.identifier ~ '__changed', type='table')) }}
-{%- endmacro %}
-
-
 {% macro identity_seeds_checksum() -%}
     {#- Scalar subquery: md5 of the seed columns a record's rows depend on
         (each identifier type's priority and strength, every blocklist entry),
@@ -65,7 +59,7 @@
             ~ " int_identity_records int_identity_record_identifiers`"
         ) }}
     {%- endif -%}
-    create or replace temporary table {{ composable_cdp.record_identifiers_changed_table() }} as
+    create or replace temporary table {{ composable_cdp.model_temp_table('changed') }} as
     with
 
     records_now as (
@@ -104,7 +98,7 @@
     delete from {{ this }}
     where record_key in (
         select changed.record_key
-        from {{ composable_cdp.record_identifiers_changed_table() }} as changed
+        from {{ composable_cdp.model_temp_table('changed') }} as changed
     )
 {%- endmacro %}
 
@@ -114,5 +108,5 @@
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    drop table if exists {{ composable_cdp.record_identifiers_changed_table() }}
+    drop table if exists {{ composable_cdp.model_temp_table('changed') }}
 {%- endmacro %}

@@ -94,6 +94,18 @@
 {%- endmacro %}
 
 
+{% macro scan_filter_timestamp(expression) -%}
+    {#- A scalar timestamp expression for a filter on a table scan: on DuckDB
+        its value read now, as a literal (timestamp_literal), so the scan
+        skips row groups; elsewhere the expression itself (BigQuery prunes on
+        it, and the offline BigQuery check runs no query). -#}
+    {%- if target.type == 'duckdb' -%}
+        {{ return(composable_cdp.timestamp_literal(expression)) }}
+    {%- endif -%}
+    {{ return(expression) }}
+{%- endmacro %}
+
+
 {% macro resolved_window_start(received_column) -%}
     {#- Start of the lookback window (lookback_window_start). The model
         calls it once (it may run a query) and hands the value to
@@ -153,11 +165,10 @@
 {%- endmacro %}
 
 
-{% macro resolved_work_table(suffix) -%}
-    {#- A temporary table of the resolved model's hooks (DuckDB side table
-        only): `<model>__<suffix>`. The pre-hook writes `re_keyed` (the keys
-        this run re-keys) and the post-hook `window_keys` (the lookback
-        window's keys); the post-hook drops both. -#}
+{% macro model_temp_table(suffix) -%}
+    {#- A temporary table of the model's hooks (DuckDB), `<model>__<suffix>`,
+        unqualified as temporary tables are: the resolved models' `re_keyed`
+        and `window_keys`, the record identifiers' `changed`. -#}
     {{ return(api.Relation.create(identifier=this.identifier ~ '__' ~ suffix, type='table')) }}
 {%- endmacro %}
 
@@ -176,7 +187,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set key_columns = identifiers | map('first') | list %}
-    {%- set re_keyed = composable_cdp.resolved_work_table('re_keyed') %}
+    {%- set re_keyed = composable_cdp.model_temp_table('re_keyed') %}
     create or replace temporary table {{ re_keyed }} as
     with
 
@@ -261,7 +272,7 @@
     {%- set window_start = composable_cdp.timestamp_literal(
         composable_cdp.lookback_window_start('last_received_at', keys)
     ) %}
-    {%- set window_keys = composable_cdp.resolved_work_table('window_keys') %}
+    {%- set window_keys = composable_cdp.model_temp_table('window_keys') %}
     create or replace temporary table {{ window_keys }} as
     select
         {{ key_list }},
@@ -286,7 +297,7 @@
     from {{ window_keys }};
 
     drop table {{ window_keys }};
-    drop table if exists {{ composable_cdp.resolved_work_table('re_keyed') }}
+    drop table if exists {{ composable_cdp.model_temp_table('re_keyed') }}
     {%- else %}
     create or replace table {{ keys }} as
     select

@@ -30,13 +30,9 @@ with
 email_events as (
     select * from {{ ref('int_email_events_resolved') }}
     {%- if is_incremental() %}
-        {#- on DuckDB a literal read now, so the scan skips the older row
-            groups; elsewhere the scalar subquery -#}
-        {%- set window_start = composable_cdp.lookback_window_start('loaded_at') %}
-        where loaded_at >= {{
-            composable_cdp.timestamp_literal(window_start)
-            if target.type == 'duckdb' else window_start
-        }}
+        where loaded_at >= {{ composable_cdp.scan_filter_timestamp(
+            composable_cdp.lookback_window_start('loaded_at')
+        ) }}
     {%- endif %}
 ),
 

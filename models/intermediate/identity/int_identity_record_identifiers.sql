@@ -28,7 +28,7 @@ records as (
     {%- if is_incremental() %}
         where record_key in (
             select changed.record_key
-            from {{ composable_cdp.record_identifiers_changed_table() }} as changed
+            from {{ composable_cdp.model_temp_table('changed') }} as changed
         )
     {%- endif %}
 ),
