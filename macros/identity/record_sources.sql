@@ -6,15 +6,29 @@
 {%- endmacro %}
 
 
-{% macro identity_record_sources_agg(column) -%}
-    {#- Aggregate: the distinct record sources of the group, comma-separated in
-        alphabetical order ('identifies,tracks'), the value of
-        listagg(distinct ... order by ...) without sorting strings per group:
-        one max() per known source, concatenated, the trailing comma trimmed
-        (1,000,000 customers, DuckDB alone: int_identifiers 18.4 s -> 12.5 s). -#}
+{% macro identity_record_source_bits(column) -%}
+    {#- Aggregate: the distinct record sources of the group as a bit set, one
+        bit per known source (bit k for the k-th of identity_record_sources()),
+        an integer `bit_or`: no string work per row. identity_record_sources_text
+        turns it into the text once per group (1,000,000 customers, DuckDB
+        alone: int_identifiers 4.4 s -> 2.8 s against one string max() per
+        source, identical rows). -#}
+    bit_or(case {{ column }}
+        {%- for name in composable_cdp.identity_record_sources() %}
+        when '{{ name }}' then {{ 2 ** loop.index0 }}
+        {%- endfor %}
+        else 0
+    end)
+{%- endmacro %}
+
+
+{% macro identity_record_sources_text(bits) -%}
+    {#- The bit set of identity_record_source_bits as text: the sources
+        comma-separated in alphabetical order ('identifies,tracks'), the value
+        listagg(distinct ... order by ...) would give. -#}
     rtrim(
         {%- for name in composable_cdp.identity_record_sources() %}
-        max(case when {{ column }} = '{{ name }}' then '{{ name }},' else '' end)
+        case when ({{ bits }} & {{ 2 ** loop.index0 }}) <> 0 then '{{ name }},' else '' end
         {{- ' ||' if not loop.last }}
         {%- endfor %},
         ','

@@ -84,13 +84,13 @@ observations as (
     where anonymous_id is not null
 ),
 
--- one group-by over the observations: the record sources' aggregate takes
--- one max() per source, so it needs no group-by per source first
+-- one group-by over the observations: the record sources as an integer bit
+-- set, so it needs no group-by per source first and no string work per row
 identifiers as (
     select
         identifier_type,
         identifier_value,
-        {{ identity_record_sources_agg('record_source') }} as record_sources,
+        {{ composable_cdp.identity_record_source_bits('record_source') }} as record_source_bits,
         sum(record_count) as record_count,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at
@@ -145,7 +145,8 @@ final as (
         flagged.is_strong_identifier,
         flagged.is_blocked,
         flagged.blocked_reason,
-        flagged.record_sources,
+        {{ composable_cdp.identity_record_sources_text('flagged.record_source_bits') }}
+            as record_sources,
         flagged.record_count,
         flagged.first_seen_at,
         flagged.last_seen_at

@@ -95,38 +95,20 @@ spokes as (
     where eligibility.node_id <> centre_details.centre_node_id
 ),
 
-per_source as (
-    select
-        from_node_id,
-        to_node_id,
-        record_source,
-        sum(record_count) as record_count,
-        min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at
-    from spokes
-    group by 1, 2, 3
-),
-
-sources as (
-    select
-        from_node_id,
-        to_node_id,
-        {{ identity_record_sources_agg('record_source') }} as record_sources
-    from per_source
-    group by 1, 2
-),
-
+-- one group-by per (from, to) pair: identifier types and values and the edge
+-- kind depend on the pair alone (any_value), the sources are an integer bit set
 edges as (
     select
         from_node_id,
         to_node_id,
-        min(from_identifier_type) as from_identifier_type,
-        min(from_identifier_value) as from_identifier_value,
-        min(to_identifier_type) as to_identifier_type,
-        min(to_identifier_value) as to_identifier_value,
-        min(edge_kind) as edge_kind,
+        any_value(from_identifier_type) as from_identifier_type,
+        any_value(from_identifier_value) as from_identifier_value,
+        any_value(to_identifier_type) as to_identifier_type,
+        any_value(to_identifier_value) as to_identifier_value,
+        any_value(edge_kind) as edge_kind,
         min(case when is_active then 1 else 0 end) = 1 as is_active,
         min(cut_by) as cut_by,
+        {{ composable_cdp.identity_record_source_bits('record_source') }} as record_source_bits,
         sum(record_count) as record_count,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at
@@ -136,24 +118,21 @@ edges as (
 
 final as (
     select
-        edges.from_node_id,
-        edges.to_node_id,
-        edges.from_identifier_type,
-        edges.from_identifier_value,
-        edges.to_identifier_type,
-        edges.to_identifier_value,
-        edges.edge_kind,
-        edges.is_active,
-        edges.cut_by,
-        sources.record_sources,
-        edges.record_count,
-        edges.first_seen_at,
-        edges.last_seen_at
+        from_node_id,
+        to_node_id,
+        from_identifier_type,
+        from_identifier_value,
+        to_identifier_type,
+        to_identifier_value,
+        edge_kind,
+        is_active,
+        cut_by,
+        {{ composable_cdp.identity_record_sources_text('record_source_bits') }}
+            as record_sources,
+        record_count,
+        first_seen_at,
+        last_seen_at
     from edges
-    inner join sources
-        on
-            edges.from_node_id = sources.from_node_id
-            and edges.to_node_id = sources.to_node_id
 )
 
 select * from final

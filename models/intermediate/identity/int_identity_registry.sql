@@ -230,6 +230,14 @@ merged_away as (
     where age_rank > 1
 ),
 
+-- the persons that merged previous customers: few in a run, so the edges
+-- below are read for their identifiers only
+merging_identifiers as (
+    select current_identifiers.*
+    from current_identifiers
+    where current_identifiers.person_key in (select merged_away.person_key from merged_away)
+),
+
 -- links inside one person that cross a former customer boundary
 crossing_edges as (
     select
@@ -240,9 +248,9 @@ crossing_edges as (
         to_previous.customer_id as to_previous_id,
         edges.first_seen_at
     from edges
-    inner join current_identifiers as from_side
+    inner join merging_identifiers as from_side
         on edges.from_node_id = from_side.node_id
-    inner join current_identifiers as to_side
+    inner join merging_identifiers as to_side
         on
             edges.to_node_id = to_side.node_id
             and from_side.person_key = to_side.person_key
