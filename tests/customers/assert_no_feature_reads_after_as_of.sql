@@ -1,6 +1,6 @@
--- Nothing dated after as_of_date reaches a feature: the daily rollups hold no
--- later day and no date or time of int_customer_features is later. One failing
--- row per offending value.
+-- Nothing dated after as_of_date reaches a feature: the daily activity and the
+-- category views hold no later day and no date or time of int_customer_features
+-- is later. One failing row per offending value.
 with
 
 as_of as (
@@ -11,8 +11,8 @@ daily_activity as (
     select * from {{ ref('int_customer_daily_activity') }}
 ),
 
-daily_category_views as (
-    select * from {{ ref('int_customer_daily_category_views') }}
+category_views as (
+    select * from {{ ref('int_customer_category_views') }}
 ),
 
 features as (
@@ -45,9 +45,9 @@ dated as (
     union all
     select
         customer_id,
-        'int_customer_daily_category_views' as feature,
-        activity_date as feature_date
-    from daily_category_views
+        'int_customer_category_views' as feature,
+        last_viewed_date as feature_date
+    from category_views
     union all
     select * from feature_dates
 ),

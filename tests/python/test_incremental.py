@@ -72,7 +72,7 @@ COMPARED = (
     "intermediate.int_identity_map",
     # what the features aggregate from the rollups
     "intermediate.int_customer_daily_activity",
-    "intermediate.int_customer_daily_category_views",
+    "intermediate.int_customer_category_views",
     "intermediate.int_customer_email_series_engagement",
     "intermediate.int_customer_features",
     "core.dim_customers",

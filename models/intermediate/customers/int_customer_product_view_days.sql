@@ -3,7 +3,7 @@
     `Product Viewed` events, over all of history: the compact rollup of
     int_tracks_resolved that the category features read. The category is
     the event's own, lowercased and trimmed; a view without one keeps its
-    product_id instead, for int_customer_daily_category_views to look up in
+    product_id instead, for int_customer_category_views to look up in
     today's catalogue (so a catalogue change needs no rebuild here).
     Incremental like int_customer_tracked_days
     (macros/features/customer_rollups.sql).
