@@ -74,20 +74,13 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_find_pending(resolved_model, received_column) -%}
-    {#- Second pre-hook: the customer-days to rebuild, into `<model>__pending`. -#}
-    {%- if not is_incremental() -%}
-        {{ return('') }}
-    {%- endif -%}
+{% macro customer_rollup_re_keyed_ctes() -%}
+    {#- The CTEs key_sets_now, key_sets_before and re_keyed of a pre-hook:
+        the customers whose key set differs from the one the model recorded
+        at its last run (`<model>__key_sets`; every customer of the model when
+        there is none yet). -#}
     {%- set key_sets = composable_cdp.customer_rollup_relation('key_sets') -%}
     {%- set key_sets_table = adapter.get_relation(key_sets.database, key_sets.schema, key_sets.identifier) -%}
-    create or replace table {{ composable_cdp.customer_rollup_relation('pending') }} as
-    with
-
-    resolved as (
-        select * from {{ ref(resolved_model) }}
-    ),
-
     key_sets_now as (
         select * from {{ composable_cdp.customer_rollup_relation('key_sets_new') }}
     ),
@@ -96,7 +89,7 @@
         {%- if key_sets_table is not none %}
         select customer_id, key_count, key_checksum from {{ key_sets_table }}
         {%- else %}
-        -- no key sets recorded yet: every customer of the rollup differs
+        -- no key sets recorded yet: every customer of the model differs
         select
             customer_id,
             cast(null as {{ dbt.type_bigint() }}) as key_count,
@@ -114,7 +107,23 @@
         where
             key_sets_now.key_count is distinct from key_sets_before.key_count
             or key_sets_now.key_checksum is distinct from key_sets_before.key_checksum
+    )
+{%- endmacro %}
+
+
+{% macro customer_rollup_find_pending(resolved_model, received_column) -%}
+    {#- Second pre-hook: the customer-days to rebuild, into `<model>__pending`. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    create or replace table {{ composable_cdp.customer_rollup_relation('pending') }} as
+    with
+
+    resolved as (
+        select * from {{ ref(resolved_model) }}
     ),
+
+    {{ composable_cdp.customer_rollup_re_keyed_ctes() }},
 
     pending_days as (
         -- the days of the events received in the lookback window
@@ -242,6 +251,124 @@
                 'customer_rollup_find_pending', resolved_model, received_column
             ),
             composable_cdp.deferred_call('customer_rollup_delete_pending'),
+        ],
+        'post_hook': [
+            composable_cdp.deferred_call(
+                'customer_rollup_record_key_sets', resolved_model, key_columns
+            ),
+            composable_cdp.deferred_call('customer_rollup_rename_key_sets'),
+        ],
+    }) }}
+{%- endmacro %}
+
+
+{#- Per-customer incremental models (int_customer_latest_campaigns): one or
+    more rows per customer computed from all of the customer's events, so a
+    scheduled run recomputes the customers whose events changed and keeps
+    every other customer's rows. The same two kinds of change as the rollups
+    (events received in the lookback window, re-keyed customers from the key
+    sets), at the grain of the customer instead of the customer-day, plus a
+    settings checksum: every row stores the checksum of the settings it was
+    computed with (vars, the as_of var), and rows whose checksum differs are
+    recomputed. The key-set hooks are the rollups'. -#}
+
+{% macro customer_incremental_find_pending(resolved_model, received_column, settings_checksum) -%}
+    {#- Second pre-hook: the customers to recompute, into `<model>__pending`. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    create or replace table {{ composable_cdp.customer_rollup_relation('pending') }} as
+    with
+
+    resolved as (
+        select * from {{ ref(resolved_model) }}
+    ),
+
+    {{ composable_cdp.customer_rollup_re_keyed_ctes() }},
+
+    stale_settings as (
+        select customer_id
+        from {{ this }}
+        where settings_checksum <> '{{ settings_checksum }}'
+    ),
+
+    pending_customers as (
+        -- the customers of the events received in the lookback window
+        select customer_id
+        from resolved
+        where
+            customer_id is not null
+            and (
+                {{ received_column }} is null
+                or {{ received_column }} >= {{ composable_cdp.customer_rollup_window_start() }}
+            )
+        union all
+        select customer_id from re_keyed
+        union all
+        -- rows computed with other settings, and then every customer
+        select customer_id from stale_settings
+        union all
+        select customer_id
+        from key_sets_now
+        where exists (select 1 from stale_settings)
+    )
+
+    select distinct customer_id
+    from pending_customers
+    where customer_id is not null
+{%- endmacro %}
+
+
+{% macro customer_incremental_delete_pending() -%}
+    {#- Third pre-hook: the rows of the customers to recompute go. -#}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    delete from {{ this }} as model_rows
+    where {{ composable_cdp.customer_incremental_pending_filter('model_rows') }}
+{%- endmacro %}
+
+
+{% macro customer_incremental_pending_filter(relation) -%}
+    {#- `where` condition: the rows of `relation` (an alias) of a customer to
+        recompute; `true` on a full build. -#}
+    {%- if is_incremental() -%}
+        exists (
+            select 1
+            from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
+            where pending.customer_id = {{ relation }}.customer_id
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro customer_incremental_config(
+    resolved_model, key_columns, received_column, unique_key, settings_checksum
+) -%}
+    {#- The whole config() of a per-customer incremental model, like
+        customer_rollup_config: `append` after the pre-hooks' delete on DuckDB,
+        `merge` on BigQuery, the key-set hooks of the rollups. -#}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'merge' if target.type == 'bigquery' else 'append',
+        'unique_key': unique_key,
+        'on_schema_change': 'fail',
+        'cluster_by': composable_cdp.bigquery_cluster_by(['customer_id']),
+        'meta': {
+            'side_tables': {'pending': {'customer_id': 'string'}},
+            'data_tests_window': 'last_received_at',
+        },
+        'pre_hook': [
+            composable_cdp.deferred_call(
+                'customer_rollup_stage_key_sets', resolved_model, key_columns
+            ),
+            composable_cdp.deferred_call(
+                'customer_incremental_find_pending',
+                resolved_model, received_column, settings_checksum
+            ),
+            composable_cdp.deferred_call('customer_incremental_delete_pending'),
         ],
         'post_hook': [
             composable_cdp.deferred_call(

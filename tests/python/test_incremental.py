@@ -58,6 +58,7 @@ INCREMENTAL_TABLES = (
     "intermediate.int_customer_tracked_days",
     "intermediate.int_customer_email_days",
     "intermediate.int_customer_product_view_days",
+    "intermediate.int_customer_latest_campaigns",
 )
 INCREMENTAL_MODELS = tuple(table.split(".")[1] for table in INCREMENTAL_TABLES)
 COMPARED = (
@@ -69,6 +70,7 @@ COMPARED = (
     "intermediate.int_customer_tracked_days__key_sets",
     "intermediate.int_customer_email_days__key_sets",
     "intermediate.int_customer_product_view_days__key_sets",
+    "intermediate.int_customer_latest_campaigns__key_sets",
     "intermediate.int_identity_map",
     # what the features aggregate from the rollups
     "intermediate.int_customer_daily_activity",
@@ -77,6 +79,7 @@ COMPARED = (
     "intermediate.int_customer_features",
     "core.dim_customers",
     "core.customer_id_merges",
+    "audiences.seg_opened_not_clicking",
     "audiences.segment_memberships",
     "audiences.segment_membership_events",
     "audiences.customer_primary_segment",
@@ -314,6 +317,57 @@ def test_a_seed_change_rewrites_the_record_identifiers(
     assert table_rows(wh, table) == table_rows(full, table)
 
 
+def test_latest_campaigns_recompute_only_the_customers_with_new_email_events(
+    incremental: Warehouse,
+) -> None:
+    """The per-customer model recomputed some customers, not all: those with ESP events
+    in the lookback window and the re-keyed ones. No merged-away customer keeps a row."""
+    table = "intermediate.int_customer_latest_campaigns"
+    pending = incremental.scalar(f"select count(*) from {table}__pending")
+    customers = incremental.scalar(f"select count(distinct customer_id) from {table}")
+    assert 0 < pending < customers, (pending, customers)
+    merges = [
+        customer
+        for (customer,) in incremental.query("select old_customer_id from core.customer_id_merges")
+    ]
+    held = {c for (c,) in incremental.query(f"select distinct customer_id from {table}")}
+    assert not held & set(merges), "a merged-away customer kept its latest campaigns"
+
+
+def test_a_settings_change_recomputes_every_customer_of_the_latest_campaigns(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """The rows store the checksum of the vars they were computed with: a run with
+    another number of campaigns recomputes every customer, as a full build would."""
+    wh = Warehouse(
+        db_path=tmp_path / "cdp.duckdb", raw_path=incremental.raw_path, target_path=tmp_path / "t"
+    )
+    shutil.copyfile(incremental.db_path, wh.db_path)
+    table = "intermediate.int_customer_latest_campaigns"
+    model = [
+        "--select",
+        "int_customer_latest_campaigns",
+        "--vars",
+        "audience_not_clicking_campaigns: 2",
+    ]
+    run_dbt(["run", *model], db_path=wh.db_path, raw_path=wh.raw_path, target_path=wh.target_path)
+    assert took_incremental_path(wh, "int_customer_latest_campaigns")
+    assert wh.scalar(f"select max(send_rank) from {table}") == 2
+    assert wh.scalar(f"select count(distinct settings_checksum) from {table}") == 1
+    full = Warehouse(
+        db_path=tmp_path / "full.duckdb", raw_path=wh.raw_path, target_path=tmp_path / "tf"
+    )
+    shutil.copyfile(incremental.db_path, full.db_path)
+    run_dbt(
+        ["run", *model, "--full-refresh"],
+        db_path=full.db_path,
+        raw_path=full.raw_path,
+        target_path=full.target_path,
+    )
+    assert not took_incremental_path(full, "int_customer_latest_campaigns")
+    assert table_rows(wh, table) == table_rows(full, table)
+
+
 def test_record_identifiers_built_before_the_checksum_ask_for_a_full_refresh(
     incremental: Warehouse, tmp_path: Path
 ) -> None:
@@ -424,6 +478,7 @@ def test_rollups_rebuild_only_the_customer_days_whose_events_changed(
         "int_identity_record_identifiers",  # rewriting the changed records' rows
         "int_tracks_resolved",  # merging new and re-keyed events
         "int_customer_tracked_days",  # the rollup, after its resolved model committed
+        "int_customer_latest_campaigns",  # per customer, after the ESP events committed
         "int_identity_registry",  # the customer-id state (never fully refreshed)
         "segment_membership_events",  # the membership history
     ],
