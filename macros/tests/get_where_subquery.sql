@@ -62,10 +62,7 @@
     {%- if not column -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set condition -%}
-        ({{ column }} is null or {{ column }} >= {{ composable_cdp.lookback_window_start(column, relation) }})
-    {%- endset -%}
-    {{ return(condition) }}
+    {{ return(composable_cdp.data_tests_window_condition(relation, column)) }}
 {%- endmacro %}
 
 
@@ -74,8 +71,22 @@
         that keeps the relation's rows of the lookback window (as the generic
         tests' window above), else `true`. -#}
     {%- if var('data_tests_scope') == 'lookback' -%}
-        ({{ column }} is null or {{ column }} >= {{ composable_cdp.lookback_window_start(column, relation) }})
+        {{ composable_cdp.data_tests_window_condition(relation, column) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro data_tests_window_condition(relation, column) -%}
+    {#- The rows of `relation` in the lookback window of `column`. The window's
+        start is read when the test runs and written as a literal on DuckDB
+        (scan_filter_timestamp), so the scan skips the row groups before it:
+        at 1,000,000 customers a windowed unique test of the ESP events reads
+        the window instead of 39.8 M load times (0.45-0.87 s -> 0.01 s). -#}
+    {%- set start = composable_cdp.lookback_window_start(column, relation) -%}
+    {#- (parsing renders singular tests too, without a connection to read it) -#}
+    ({{ column }} is null or {{ column }} >= {{
+        composable_cdp.scan_filter_timestamp(start) if execute else start
+    }})
 {%- endmacro %}

@@ -63,8 +63,10 @@ def test_lookback_scope_tests_the_window_and_the_daily_scope_everything(
     duplicate_one_event(wh, f">= {newest} - interval 1 day")
     hourly = unique_test(wh, *LOOKBACK)
     assert hourly.returncode != 0, "the hourly test missed a duplicate in its window"
+    # the window's start is read when the test runs and written as a literal, so the
+    # scan skips the row groups before it
     compiled = next((wh.target_path / "compiled").rglob(f"{TEST}.sql")).read_text()
-    assert "max(received_at)" in compiled
+    assert "received_at >= cast('" in compiled
 
 
 def test_an_unknown_scope_is_an_error(scratch_warehouse: Warehouse) -> None:
