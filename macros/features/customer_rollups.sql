@@ -74,13 +74,33 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_re_keyed_ctes() -%}
-    {#- The CTEs key_sets_now, key_sets_before and re_keyed of a pre-hook:
+{% macro customer_rollup_pending_ctes(resolved_model, received_column) -%}
+    {#- The CTEs a pre-hook finds pending work with: `resolved` (the resolved
+        model), `window_events` (the customer and day of each of its events
+        received in the lookback window before the newest receive time the
+        model holds), and `key_sets_now`, `key_sets_before` and `re_keyed`:
         the customers whose key set differs from the one the model recorded
         at its last run (`<model>__key_sets`; every customer of the model when
         there is none yet). -#}
     {%- set key_sets = composable_cdp.customer_rollup_relation('key_sets') -%}
     {%- set key_sets_table = adapter.get_relation(key_sets.database, key_sets.schema, key_sets.identifier) -%}
+    resolved as (
+        select * from {{ ref(resolved_model) }}
+    ),
+
+    window_events as (
+        select
+            customer_id,
+            event_date
+        from resolved
+        where
+            customer_id is not null
+            and (
+                {{ received_column }} is null
+                or {{ received_column }} >= {{ composable_cdp.customer_rollup_window_start() }}
+            )
+    ),
+
     key_sets_now as (
         select * from {{ composable_cdp.customer_rollup_relation('key_sets_new') }}
     ),
@@ -111,32 +131,25 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_find_pending(resolved_model, received_column) -%}
-    {#- Second pre-hook: the customer-days to rebuild, into `<model>__pending`. -#}
+{% macro customer_rollup_find_pending(resolved_model, received_column, settings_checksum='') -%}
+    {#- Second pre-hook: what to rebuild, into `<model>__pending`: the
+        customer-days of a rollup, or the customers of a per-customer model
+        (one given a settings_checksum, see customer_rollup_config). -#}
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
     create or replace table {{ composable_cdp.customer_rollup_relation('pending') }} as
     with
 
-    resolved as (
-        select * from {{ ref(resolved_model) }}
-    ),
-
-    {{ composable_cdp.customer_rollup_re_keyed_ctes() }},
+    {{ composable_cdp.customer_rollup_pending_ctes(resolved_model, received_column) }},
+    {%- if not settings_checksum %}
 
     pending_days as (
         -- the days of the events received in the lookback window
         select
             customer_id,
             event_date as activity_date
-        from resolved
-        where
-            customer_id is not null
-            and (
-                {{ received_column }} is null
-                or {{ received_column }} >= {{ composable_cdp.customer_rollup_window_start() }}
-            )
+        from window_events
         union all
         -- every day of a re-keyed customer: its events' days now ...
         select
@@ -157,29 +170,59 @@
         customer_id,
         activity_date
     from pending_days
+    {%- else %}
+
+    stale_settings as (
+        select customer_id
+        from {{ this }}
+        where settings_checksum <> '{{ settings_checksum }}'
+    ),
+
+    pending_customers as (
+        -- the customers of the events received in the lookback window
+        select customer_id from window_events
+        union all
+        select customer_id from re_keyed
+        union all
+        -- rows computed with other settings, and then every customer
+        select customer_id from stale_settings
+        union all
+        select customer_id
+        from key_sets_now
+        where exists (select 1 from stale_settings)
+    )
+
+    select distinct customer_id
+    from pending_customers
+    where customer_id is not null
+    {%- endif %}
 {%- endmacro %}
 
 
-{% macro customer_rollup_delete_pending() -%}
-    {#- Third pre-hook: the rows of the customer-days to rebuild go. -#}
+{% macro customer_rollup_delete_pending(date_column='activity_date') -%}
+    {#- Third pre-hook: the rows of the customer-days to rebuild go (of the
+        customers to recompute, when date_column is empty). -#}
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    delete from {{ this }} as rollup_rows
-    where {{ composable_cdp.customer_rollup_pending_filter('rollup_rows', 'activity_date') }}
+    delete from {{ this }} as model_rows
+    where {{ composable_cdp.customer_rollup_pending_filter('model_rows', date_column) }}
 {%- endmacro %}
 
 
-{% macro customer_rollup_pending_filter(relation, date_column) -%}
+{% macro customer_rollup_pending_filter(relation, date_column='') -%}
     {#- `where` condition: the rows of `relation` (an alias) on a pending
-        customer-day; `true` on a full build. -#}
+        customer-day (of a pending customer, when date_column is empty);
+        `true` on a full build. -#}
     {%- if is_incremental() -%}
         exists (
             select 1
             from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
             where
                 pending.customer_id = {{ relation }}.customer_id
+                {%- if date_column %}
                 and pending.activity_date = {{ relation }}.{{ date_column }}
+                {%- endif %}
         )
     {%- else -%}
         true
@@ -224,7 +267,9 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_config(resolved_model, key_columns, received_column, unique_key) -%}
+{% macro customer_rollup_config(
+    resolved_model, key_columns, received_column, unique_key, settings_checksum=none
+) -%}
     {#- The whole config() of a customer rollup: incremental (`append` after
         the pre-hook's delete on DuckDB, `merge` on BigQuery), the hooks as
         deferred calls (rendered when they run, where `this` and
@@ -232,7 +277,17 @@
         BigQuery, the side table the model's incremental select reads
         (meta.side_tables, for the offline BigQuery check), and the column
         that scopes the hourly job's column tests to the rows of the lookback
-        window (meta.data_tests_window). -#}
+        window (meta.data_tests_window).
+
+        Given a settings_checksum, the config of a per-customer incremental
+        model instead (int_customer_latest_campaigns): rows computed from all
+        of a customer's events, so a run recomputes whole customers, not
+        customer-days. The same two kinds of change find them (events received
+        in the lookback window, re-keyed customers from the key sets), plus
+        the settings: every row stores the checksum of the settings it was
+        computed with (vars, the as_of var), and rows whose checksum differs
+        are recomputed, with every other customer. -#}
+    {%- set per_customer = settings_checksum is not none -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'merge' if target.type == 'bigquery' else 'append',
@@ -240,7 +295,10 @@
         'on_schema_change': 'fail',
         'cluster_by': composable_cdp.bigquery_cluster_by(['customer_id']),
         'meta': {
-            'side_tables': {'pending': {'customer_id': 'string', 'activity_date': 'date'}},
+            'side_tables': {'pending': (
+                {'customer_id': 'string'} if per_customer
+                else {'customer_id': 'string', 'activity_date': 'date'}
+            )},
             'data_tests_window': 'last_received_at',
         },
         'pre_hook': [
@@ -248,127 +306,12 @@
                 'customer_rollup_stage_key_sets', resolved_model, key_columns
             ),
             composable_cdp.deferred_call(
-                'customer_rollup_find_pending', resolved_model, received_column
-            ),
-            composable_cdp.deferred_call('customer_rollup_delete_pending'),
-        ],
-        'post_hook': [
-            composable_cdp.deferred_call(
-                'customer_rollup_record_key_sets', resolved_model, key_columns
-            ),
-            composable_cdp.deferred_call('customer_rollup_rename_key_sets'),
-        ],
-    }) }}
-{%- endmacro %}
-
-
-{#- Per-customer incremental models (int_customer_latest_campaigns): one or
-    more rows per customer computed from all of the customer's events, so a
-    scheduled run recomputes the customers whose events changed and keeps
-    every other customer's rows. The same two kinds of change as the rollups
-    (events received in the lookback window, re-keyed customers from the key
-    sets), at the grain of the customer instead of the customer-day, plus a
-    settings checksum: every row stores the checksum of the settings it was
-    computed with (vars, the as_of var), and rows whose checksum differs are
-    recomputed. The key-set hooks are the rollups'. -#}
-
-{% macro customer_incremental_find_pending(resolved_model, received_column, settings_checksum) -%}
-    {#- Second pre-hook: the customers to recompute, into `<model>__pending`. -#}
-    {%- if not is_incremental() -%}
-        {{ return('') }}
-    {%- endif -%}
-    create or replace table {{ composable_cdp.customer_rollup_relation('pending') }} as
-    with
-
-    resolved as (
-        select * from {{ ref(resolved_model) }}
-    ),
-
-    {{ composable_cdp.customer_rollup_re_keyed_ctes() }},
-
-    stale_settings as (
-        select customer_id
-        from {{ this }}
-        where settings_checksum <> '{{ settings_checksum }}'
-    ),
-
-    pending_customers as (
-        -- the customers of the events received in the lookback window
-        select customer_id
-        from resolved
-        where
-            customer_id is not null
-            and (
-                {{ received_column }} is null
-                or {{ received_column }} >= {{ composable_cdp.customer_rollup_window_start() }}
-            )
-        union all
-        select customer_id from re_keyed
-        union all
-        -- rows computed with other settings, and then every customer
-        select customer_id from stale_settings
-        union all
-        select customer_id
-        from key_sets_now
-        where exists (select 1 from stale_settings)
-    )
-
-    select distinct customer_id
-    from pending_customers
-    where customer_id is not null
-{%- endmacro %}
-
-
-{% macro customer_incremental_delete_pending() -%}
-    {#- Third pre-hook: the rows of the customers to recompute go. -#}
-    {%- if not is_incremental() -%}
-        {{ return('') }}
-    {%- endif -%}
-    delete from {{ this }} as model_rows
-    where {{ composable_cdp.customer_incremental_pending_filter('model_rows') }}
-{%- endmacro %}
-
-
-{% macro customer_incremental_pending_filter(relation) -%}
-    {#- `where` condition: the rows of `relation` (an alias) of a customer to
-        recompute; `true` on a full build. -#}
-    {%- if is_incremental() -%}
-        exists (
-            select 1
-            from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
-            where pending.customer_id = {{ relation }}.customer_id
-        )
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}
-
-
-{% macro customer_incremental_config(
-    resolved_model, key_columns, received_column, unique_key, settings_checksum
-) -%}
-    {#- The whole config() of a per-customer incremental model, like
-        customer_rollup_config: `append` after the pre-hooks' delete on DuckDB,
-        `merge` on BigQuery, the key-set hooks of the rollups. -#}
-    {{ return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'merge' if target.type == 'bigquery' else 'append',
-        'unique_key': unique_key,
-        'on_schema_change': 'fail',
-        'cluster_by': composable_cdp.bigquery_cluster_by(['customer_id']),
-        'meta': {
-            'side_tables': {'pending': {'customer_id': 'string'}},
-            'data_tests_window': 'last_received_at',
-        },
-        'pre_hook': [
-            composable_cdp.deferred_call(
-                'customer_rollup_stage_key_sets', resolved_model, key_columns
+                'customer_rollup_find_pending',
+                resolved_model, received_column, settings_checksum or ''
             ),
             composable_cdp.deferred_call(
-                'customer_incremental_find_pending',
-                resolved_model, received_column, settings_checksum
+                'customer_rollup_delete_pending', '' if per_customer else 'activity_date'
             ),
-            composable_cdp.deferred_call('customer_incremental_delete_pending'),
         ],
         'post_hook': [
             composable_cdp.deferred_call(

@@ -5,7 +5,7 @@
     each was sent, whether it was opened and clicked. seg_opened_not_clicking
     reads it.
 
-    Incremental per customer (customer_incremental_config,
+    Incremental per customer (customer_rollup_config with a settings checksum,
     macros/features/customer_rollups.sql): a customer's rows depend on the
     customer's email events alone, so a scheduled run recomputes only the
     customers with email events received in the lookback window and those a
@@ -35,7 +35,7 @@
     var('as_of') if composable_cdp.as_of_source() == 'var' else '',
 ] -%}
 {%- set settings_checksum = local_md5(settings | join('|')) -%}
-{{ config(**composable_cdp.customer_incremental_config(
+{{ config(**composable_cdp.customer_rollup_config(
     'int_email_events_resolved', ['email'], 'loaded_at',
     ['customer_id', 'campaign_id'], settings_checksum
 )) }}
@@ -69,7 +69,7 @@ campaign_events as (
         and email_events.campaign_series in ({{ series_list }})
         and email_events.event_type in ('sent', 'opened', 'clicked')
         and email_events.occurred_at < as_of.as_of_at
-        and {{ composable_cdp.customer_incremental_pending_filter('email_events') }}
+        and {{ composable_cdp.customer_rollup_pending_filter('email_events') }}
 ),
 
 -- one pass over the events: each campaign a customer got, when it was sent
