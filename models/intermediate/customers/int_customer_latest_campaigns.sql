@@ -9,8 +9,10 @@
     macros/features/customer_rollups.sql): a customer's rows depend on the
     customer's email events alone, so a scheduled run recomputes only the
     customers with email events received in the lookback window and those a
-    merge or split re-keyed (about 5 % of the customers at 1,000,000), instead
-    of grouping every email event of the history by customer and campaign.
+    merge or split re-keyed, instead of grouping every email event of the
+    history by customer and campaign (at 1,000,000 customers: 77 k of the
+    456 k with a send in a re-run of the hourly job, 221 k after a 2-day batch
+    with a newsletter, which reaches half of them).
     Rows store the checksum of the settings they were computed with (the two
     vars, and the as_of var when it is set); a change of settings recomputes
     everyone. Without the as_of var, as_of_date is the latest event date,
