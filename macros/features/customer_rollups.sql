@@ -78,12 +78,7 @@
     {#- The CTEs a pre-hook finds pending work with: `resolved` (the resolved
         model), `window_events` (the customer and day of each of its events
         received in the lookback window before the newest receive time the
-        model holds), and `key_sets_now`, `key_sets_before` and `re_keyed`:
-        the customers whose key set differs from the one the model recorded
-        at its last run (`<model>__key_sets`; every customer of the model when
-        there is none yet). -#}
-    {%- set key_sets = composable_cdp.customer_rollup_relation('key_sets') -%}
-    {%- set key_sets_table = adapter.get_relation(key_sets.database, key_sets.schema, key_sets.identifier) -%}
+        model holds), and the key-set CTEs of customer_rollup_re_keyed_ctes. -#}
     resolved as (
         select * from {{ ref(resolved_model) }}
     ),
@@ -101,6 +96,18 @@
             )
     ),
 
+    {{ composable_cdp.customer_rollup_re_keyed_ctes() }}
+{%- endmacro %}
+
+
+{% macro customer_rollup_re_keyed_ctes() -%}
+    {#- The CTEs `key_sets_now`, `key_sets_before` and `re_keyed` of a
+        pre-hook: the customers whose key set now (`<model>__key_sets_new`)
+        differs from the one recorded at the model's last run
+        (`<model>__key_sets`; every customer of the model when there is none
+        yet). -#}
+    {%- set key_sets = composable_cdp.customer_rollup_relation('key_sets') -%}
+    {%- set key_sets_table = adapter.get_relation(key_sets.database, key_sets.schema, key_sets.identifier) -%}
     key_sets_now as (
         select * from {{ composable_cdp.customer_rollup_relation('key_sets_new') }}
     ),

@@ -15,10 +15,32 @@
     the row into a tombstone: customer_id, is_erased, erased_at, every other
     field null, so reverse-ETL syncs delete the person downstream.
 -#}
+{#- Incremental by customer on DuckDB (macros/features/profile_incremental.sql):
+    a scheduled run recomputes the customers whose identity-map rows changed or
+    who are named by a source row loaded in the lookback window, and keeps the
+    other rows; BigQuery builds the table. -#}
+{%- set on_duckdb = target.type == 'duckdb' -%}
 {{ config(
     access='public',
     contract={'enforced': true},
+    materialized=('incremental' if on_duckdb else 'table'),
+    incremental_strategy='append',
+    unique_key='customer_id',
+    on_schema_change='fail',
+    pre_hook=([
+        composable_cdp.deferred_call('profile_stage_key_sets'),
+        composable_cdp.deferred_call('profile_find_pending'),
+        composable_cdp.deferred_call('customer_rollup_delete_pending', ''),
+    ] if on_duckdb else []),
+    post_hook=([
+        composable_cdp.deferred_call('profile_record_key_sets'),
+        composable_cdp.deferred_call('customer_rollup_rename_key_sets'),
+        composable_cdp.deferred_call('profile_record_loaded_through'),
+    ] if on_duckdb else []),
 ) }}
+
+-- the identity seeds of the key sets' checksum:
+-- depends_on: {{ ref('identifier_limits') }}, {{ ref('identifier_blocklist') }}
 
 with
 
@@ -26,24 +48,54 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
+-- the map rows of the customers this run builds: all of them on a full
+-- build, those of the customers to recompute on an incremental run
+built_map as (
+    select * from identity_map
+    {%- if is_incremental() %}
+    where customer_id in (
+        select pending.customer_id
+        from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
+    )
+    {%- endif %}
+),
+
+-- the source rows that can reach those customers: on an incremental run, the
+-- rows with an identifier in their map rows (a row resolves to the customer
+-- of one of its identifiers)
 crm_contacts as (
     select * from {{ ref('stg_crm__contacts') }}
+    {{ composable_cdp.profile_rows_reaching_built_customers({
+        'user_id': 'user_id', 'email': 'email', 'phone': 'phone_e164',
+        'loyalty_number': 'loyalty_number'
+    }) }}
 ),
 
 identifies as (
     select * from {{ ref('stg_segment__identifies') }}
+    {{ composable_cdp.profile_rows_reaching_built_customers({
+        'user_id': 'user_id', 'email': 'email', 'phone': 'phone_e164',
+        'device_id': 'device_id', 'anonymous_id': 'anonymous_id'
+    }) }}
 ),
 
 orders as (
     select * from {{ ref('stg_commerce__orders') }}
+    {{ composable_cdp.profile_rows_reaching_built_customers({'email': 'email'}) }}
 ),
 
 consents as (
     select * from {{ ref('stg_privacy__consents') }}
+    {{ composable_cdp.profile_rows_reaching_built_customers({
+        'user_id': 'user_id', 'email': 'email'
+    }) }}
 ),
 
 email_suppressions as (
     select * from {{ ref('int_email_suppressions_resolved') }}
+    {%- if is_incremental() %}
+    where customer_id in (select built_map.customer_id from built_map)
+    {%- endif %}
 ),
 
 deletion_requests as (
@@ -63,7 +115,7 @@ customers as (
         count(case when identifier_type = 'loyalty_number' then 1 end) as loyalty_number_count,
         count(case when identifier_type = 'device_id' then 1 end) as device_id_count,
         count(case when identifier_type = 'anonymous_id' then 1 end) as anonymous_id_count
-    from identity_map
+    from built_map
     group by 1
 ),
 
@@ -71,7 +123,7 @@ emails as (
     select
         identifier_value,
         customer_id
-    from identity_map
+    from built_map
     where identifier_type = 'email'
 ),
 
@@ -79,7 +131,7 @@ phones as (
     select
         identifier_value,
         customer_id
-    from identity_map
+    from built_map
     where identifier_type = 'phone'
 ),
 
@@ -194,7 +246,7 @@ email_candidates as (
         identifier_value as email,
         4 as source_rank,
         last_seen_at as seen_at
-    from identity_map
+    from built_map
     where identifier_type = 'email'
 ),
 
@@ -240,7 +292,7 @@ phone_candidates as (
         identifier_value as phone_e164,
         3 as source_rank,
         last_seen_at as seen_at
-    from identity_map
+    from built_map
     where identifier_type = 'phone'
 ),
 
@@ -393,13 +445,13 @@ hard_bounces as (
 -- erasure ------------------------------------------------------------------------
 erasures as (
     select
-        identity_map.customer_id,
+        built_map.customer_id,
         min(deletion_requests.requested_at) as erased_at
     from deletion_requests
-    inner join identity_map
+    inner join built_map
         on
-            deletion_requests.identifier_type = identity_map.identifier_type
-            and deletion_requests.identifier_value = identity_map.identifier_value
+            deletion_requests.identifier_type = built_map.identifier_type
+            and deletion_requests.identifier_value = built_map.identifier_value
     group by 1
 ),
 
