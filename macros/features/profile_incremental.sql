@@ -212,13 +212,13 @@
         is kept (and some of others, which the profile's joins leave out).
         Nothing on a full build. -#}
     {%- if is_incremental() %}
-    where
-        {%- for identifier_type, column in identifiers.items() %}
-        {{ 'or ' if not loop.first }}{{ column }} in (
-            select built_map.identifier_value
-            from built_map
-            where built_map.identifier_type = '{{ identifier_type }}'
-        )
-        {%- endfor %}
+        where
+            {%- for identifier_type, column in identifiers.items() %}
+            {{ 'or ' if not loop.first }}{{ column }} in (
+                select built_map.identifier_value
+                from built_map
+                where built_map.identifier_type = '{{ identifier_type }}'
+            )
+            {%- endfor %}
     {%- endif %}
 {%- endmacro %}

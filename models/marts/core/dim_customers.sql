@@ -53,10 +53,10 @@ identity_map as (
 built_map as (
     select * from identity_map
     {%- if is_incremental() %}
-    where customer_id in (
-        select pending.customer_id
-        from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
-    )
+        where customer_id in (
+            select pending.customer_id
+            from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
+        )
     {%- endif %}
 ),
 
@@ -94,7 +94,7 @@ consents as (
 email_suppressions as (
     select * from {{ ref('int_email_suppressions_resolved') }}
     {%- if is_incremental() %}
-    where customer_id in (select built_map.customer_id from built_map)
+        where customer_id in (select built_map.customer_id from built_map)
     {%- endif %}
 ),
 
