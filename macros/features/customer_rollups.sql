@@ -75,19 +75,17 @@
 
 
 {% macro customer_rollup_pending_ctes(resolved_model, received_column) -%}
-    {#- The CTEs a pre-hook finds pending work with: `resolved` (the resolved
-        model), `window_events` (the customer and day of each of its events
-        received in the lookback window before the newest receive time the
-        model holds), and the key-set CTEs of customer_rollup_re_keyed_ctes. -#}
-    resolved as (
-        select * from {{ ref(resolved_model) }}
-    ),
-
+    {#- The CTEs a pre-hook finds pending work with: `window_events` (the
+        customer and day of each event of the resolved model received in the
+        lookback window before the newest receive time the model holds), and
+        the key-set CTEs of customer_rollup_re_keyed_ctes. The resolved model
+        is read where it is needed, not through a CTE: DuckDB materialises a
+        CTE read twice, every column of every event. -#}
     window_events as (
         select
             customer_id,
             event_date
-        from resolved
+        from {{ ref(resolved_model) }}
         where
             customer_id is not null
             and (
@@ -162,7 +160,7 @@
         select
             customer_id,
             event_date as activity_date
-        from resolved
+        from {{ ref(resolved_model) }}
         where customer_id in (select customer_id from re_keyed)
         union all
         -- ... and the days the rollup holds for it

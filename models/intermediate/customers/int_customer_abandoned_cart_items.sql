@@ -3,11 +3,10 @@
 -- (any status: a cancelled order still checked the cart out) and not removed
 -- since. A product's latest cart event since that order decides: an add keeps
 -- it in the cart, a removal takes it out (same instant: the removal wins).
+--
+-- The resolved tracks are read in two places, not through one CTE: DuckDB
+-- materialises a CTE read twice, every column of every track.
 with
-
-tracks as (
-    select * from {{ ref('int_tracks_resolved') }}
-),
 
 orders as (
     select * from {{ ref('int_orders_resolved') }}
@@ -21,30 +20,24 @@ as_of as (
     select * from {{ ref('int_as_of') }}
 ),
 
-tracks_until_as_of as (
-    select tracks.*
-    from tracks
+cart_events as (
+    select
+        tracks.event_id,
+        tracks.customer_id,
+        tracks.event_name,
+        tracks.event_at,
+        tracks.product_id,
+        tracks.product_name,
+        tracks.product_category,
+        tracks.product_price,
+        tracks.product_quantity
+    from {{ ref('int_tracks_resolved') }} as tracks
     cross join as_of
     where
         tracks.customer_id is not null
         and tracks.event_date <= as_of.as_of_date
-),
-
-cart_events as (
-    select
-        event_id,
-        customer_id,
-        event_name,
-        event_at,
-        product_id,
-        product_name,
-        product_category,
-        product_price,
-        product_quantity
-    from tracks_until_as_of
-    where
-        event_name in ('Product Added', 'Product Removed')
-        and product_id is not null
+        and tracks.event_name in ('Product Added', 'Product Removed')
+        and tracks.product_id is not null
 ),
 
 order_times as (
@@ -58,10 +51,14 @@ order_times as (
         and orders.order_date <= as_of.as_of_date
     union all
     select
-        customer_id,
-        event_at as order_at
-    from tracks_until_as_of
-    where event_name = 'Order Completed'
+        tracks.customer_id,
+        tracks.event_at as order_at
+    from {{ ref('int_tracks_resolved') }} as tracks
+    cross join as_of
+    where
+        tracks.customer_id is not null
+        and tracks.event_date <= as_of.as_of_date
+        and tracks.event_name = 'Order Completed'
 ),
 
 last_orders as (
