@@ -1,6 +1,8 @@
 -- Every non-blocked identifier has exactly one customer_id, and the map holds
 -- nothing else. Rows meet on node_id (one per identifier: unique tests on
--- both tables), and a map row must name its node's identifier.
+-- both tables), and a map row must name its node's identifier. One full
+-- outer join: each table is read once (DuckDB would materialise a CTE read
+-- three times, 3.7 M rows at 1,000,000 customers).
 with
 
 identifiers as (
@@ -12,43 +14,29 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-unmapped as (
+compared as (
     select
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        'identifier without customer_id' as problem
+        coalesce(identifiers.identifier_type, identity_map.identifier_type) as identifier_type,
+        coalesce(identifiers.identifier_value, identity_map.identifier_value)
+            as identifier_value,
+        case
+            when identifiers.node_id is null
+                then 'customer_id for an identifier not in the graph'
+            when identity_map.node_id is null or identity_map.customer_id is null
+                then 'identifier without customer_id'
+            when
+                identity_map.identifier_type <> identifiers.identifier_type
+                or identity_map.identifier_value <> identifiers.identifier_value
+                then 'map row naming another identifier than its node'
+        end as problem
     from identifiers
-    left join identity_map
+    full outer join identity_map
         on identifiers.node_id = identity_map.node_id
-    where identity_map.customer_id is null
-),
-
-unknown as (
-    select
-        identity_map.identifier_type,
-        identity_map.identifier_value,
-        'customer_id for an identifier not in the graph' as problem
-    from identity_map
-    left join identifiers
-        on identity_map.node_id = identifiers.node_id
-    where identifiers.node_id is null
-),
-
-misnamed as (
-    select
-        identity_map.identifier_type,
-        identity_map.identifier_value,
-        'map row naming another identifier than its node' as problem
-    from identity_map
-    inner join identifiers
-        on identity_map.node_id = identifiers.node_id
-    where
-        identity_map.identifier_type <> identifiers.identifier_type
-        or identity_map.identifier_value <> identifiers.identifier_value
 )
 
-select * from unmapped
-union all
-select * from unknown
-union all
-select * from misnamed
+select
+    identifier_type,
+    identifier_value,
+    problem
+from compared
+where problem is not null
