@@ -8,11 +8,11 @@
     component is its strongest identifier; it depends on the identifier alone,
     so it stays the same from run to run.
 -#}
-with
+{%- set identifier_columns = [
+    'user_id', 'email', 'phone', 'loyalty_number', 'device_id', 'anonymous_id'
+] %}
 
-records as (
-    select * from {{ ref('int_identity_records') }}
-),
+with
 
 identifier_limits as (
     select * from {{ ref('identifier_limits') }}
@@ -22,66 +22,23 @@ identifier_blocklist as (
     select * from {{ ref('identifier_blocklist') }}
 ),
 
+-- each branch reads the records itself: DuckDB would materialise a CTE of
+-- them read six times (at 1,000,000 customers 2.8 -> 2.45 s alone)
 observations as (
-    select
-        record_source,
-        'user_id' as identifier_type,
-        user_id as identifier_value,
-        record_count,
-        first_seen_at,
-        last_seen_at
-    from records
-    where user_id is not null
-    union all
-    select
-        record_source,
-        'email' as identifier_type,
-        email as identifier_value,
-        record_count,
-        first_seen_at,
-        last_seen_at
-    from records
-    where email is not null
-    union all
-    select
-        record_source,
-        'phone' as identifier_type,
-        phone as identifier_value,
-        record_count,
-        first_seen_at,
-        last_seen_at
-    from records
-    where phone is not null
-    union all
-    select
-        record_source,
-        'loyalty_number' as identifier_type,
-        loyalty_number as identifier_value,
-        record_count,
-        first_seen_at,
-        last_seen_at
-    from records
-    where loyalty_number is not null
-    union all
-    select
-        record_source,
-        'device_id' as identifier_type,
-        device_id as identifier_value,
-        record_count,
-        first_seen_at,
-        last_seen_at
-    from records
-    where device_id is not null
-    union all
-    select
-        record_source,
-        'anonymous_id' as identifier_type,
-        anonymous_id as identifier_value,
-        record_count,
-        first_seen_at,
-        last_seen_at
-    from records
-    where anonymous_id is not null
+    {%- for column in identifier_columns %}
+        select
+            record_source,
+            '{{ column }}' as identifier_type,
+            {{ column }} as identifier_value,
+            record_count,
+            first_seen_at,
+            last_seen_at
+        from {{ ref('int_identity_records') }}
+        where {{ column }} is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 -- one group-by over the observations: the record sources as an integer bit
