@@ -97,6 +97,19 @@
         or records_now.last_seen_at is distinct from records_held.last_seen_at
         or records_now.identity_seeds_checksum is distinct from records_held.identity_seeds_checksum;
 
+    -- the nodes of the rows about to go, for the edges (edges_incremental.sql)
+    create table if not exists {{ composable_cdp.identity_edges_changed_nodes() }} (
+        node_id {{ dbt.type_bigint() }}
+    );
+
+    insert into {{ composable_cdp.identity_edges_changed_nodes() }} (node_id)
+    select distinct node_id
+    from {{ this }}
+    where record_key in (
+        select changed.record_key
+        from {{ composable_cdp.model_temp_table('changed') }} as changed
+    );
+
     delete from {{ this }}
     where record_key in (
         select changed.record_key

@@ -53,6 +53,7 @@ INCREMENTAL_TABLES = (
     "staging.stg_privacy__consents_rejected",
     "intermediate.int_identity_records",
     "intermediate.int_identity_record_identifiers",
+    "intermediate.int_identity_edges",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
     "intermediate.int_email_suppressions_resolved",
@@ -73,6 +74,10 @@ COMPARED = (
     "intermediate.int_customer_email_days__key_sets",
     "intermediate.int_customer_product_view_days__key_sets",
     "intermediate.int_customer_latest_campaigns__key_sets",
+    # the edges' state: the guardrails they were built on, the log of changed nodes
+    # (emptied by every run of the edges)
+    "intermediate.int_identity_edges__guardrails",
+    "intermediate.int_identity_record_identifiers__changed_nodes",
     # the profile's state: key sets of the map, the sources' load times
     "core.dim_customers__key_sets",
     "core.dim_customers__loaded_through",
@@ -296,7 +301,12 @@ def test_a_seed_change_rewrites_the_record_identifiers(
             "insert into reference.identifier_blocklist values ('email', ?, 'blocked by a test')",
             [value],
         )
-    models = ["int_identifiers", "int_identity_record_identifiers"]
+    models = [
+        "int_identifiers",
+        "int_identity_record_identifiers",
+        "int_identifier_guardrails",
+        "int_identity_edges",
+    ]
     run_dbt(
         ["run", "--select", *models],
         db_path=wh.db_path,
@@ -320,6 +330,15 @@ def test_a_seed_change_rewrites_the_record_identifiers(
     )
     assert not took_incremental_path(full, "int_identity_record_identifiers")
     assert table_rows(wh, table) == table_rows(full, table)
+    # every record rewritten: the edges out of every node recomputed, as a full build
+    edges = "intermediate.int_identity_edges"
+    assert took_incremental_path(wh, "int_identity_edges")
+    assert table_rows(wh, edges) == table_rows(full, edges)
+    blocked_edges = wh.scalar(
+        f"select count(*) from {edges}"
+        f" where from_identifier_value = '{quoted}' or to_identifier_value = '{quoted}'"
+    )
+    assert blocked_edges == 0
 
 
 def test_latest_campaigns_recompute_only_the_customers_with_new_email_events(
@@ -356,6 +375,97 @@ def test_the_profile_recomputes_only_the_customers_whose_inputs_changed(
     new_merges = set(incremental.query(merges_sql)) - merged_before
     assert new_merges, "batch 2 merged no customer: the profile's re-keying is untested"
     assert all(old in pending and new in pending for old, new in new_merges)
+
+
+def test_edges_recompute_only_the_nodes_whose_records_or_guardrails_changed(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """A run recomputes the edges out of the logged nodes (records rewritten since) and
+    out of every node of a record holding an identifier whose guardrail decision differs
+    from the one recorded; the other edges stay as they are. Three nodes' edges of the
+    incremental warehouse are spoiled: a node put in the log, a node of a record holding
+    a guardrailed identifier whose recorded decision is removed, and a node of neither.
+    A run with no new data repairs the first two only."""
+    wh = Warehouse(
+        db_path=tmp_path / "cdp.duckdb", raw_path=incremental.raw_path, target_path=tmp_path / "t"
+    )
+    shutil.copyfile(incremental.db_path, wh.db_path)
+    edges = "intermediate.int_identity_edges"
+    held = "intermediate.int_identity_record_identifiers"
+    log = f"{held}__changed_nodes"
+    recorded = f"{edges}__guardrails"
+
+    def edges_out_of(con: duckdb.DuckDBPyConnection, node: int) -> list[tuple]:
+        return con.execute(
+            f"select to_node_id, record_count from {edges} where from_node_id = ? order by 1",
+            [node],
+        ).fetchall()
+
+    with wh.connect(read_only=False) as con:
+        guardrailed = con.execute(
+            f"""
+            select
+                recorded.identifier_type,
+                recorded.identifier_value,
+                min(edges.from_node_id)
+            from {recorded} as recorded
+            inner join {held} as holder using (identifier_type, identifier_value)
+            inner join {held} as other using (record_key)
+            inner join {edges} as edges on other.node_id = edges.from_node_id
+            group by 1, 2
+            order by 1, 2
+            limit 1
+            """
+        ).fetchall()
+        assert guardrailed, "no guardrailed identifier with edges: that path is untested"
+        ((guard_type, guard_value, guard_node),) = guardrailed
+        re_decided = {
+            node
+            for (node,) in con.execute(
+                f"select other.node_id from {held} as holder"
+                f" inner join {held} as other using (record_key)"
+                " where holder.identifier_type = ? and holder.identifier_value = ?",
+                [guard_type, guard_value],
+            ).fetchall()
+        }
+        logged_node, untouched_node = [
+            node
+            for (node,) in con.execute(
+                f"select distinct from_node_id from {edges} order by 1 limit 50"
+            ).fetchall()
+            if node not in re_decided
+        ][:2]
+        spoiled = (logged_node, guard_node, untouched_node)
+        expected = {node: edges_out_of(con, node) for node in spoiled}
+        edge_count = con.execute(f"select count(*) from {edges}").fetchone()[0]
+        con.execute(
+            f"update {edges} set record_count = record_count + 1000"
+            " where from_node_id in (?, ?, ?)",
+            list(spoiled),
+        )
+        con.execute(f"insert into {log} values (?)", [logged_node])
+        con.execute(
+            f"delete from {recorded} where identifier_type = ? and identifier_value = ?",
+            [guard_type, guard_value],
+        )
+    run_project(wh)
+    assert took_incremental_path(wh, "int_identity_edges")
+    with wh.connect() as con:
+        assert edges_out_of(con, logged_node) == expected[logged_node], "a logged node"
+        assert edges_out_of(con, guard_node) == expected[guard_node], "a re-decided record"
+        assert edges_out_of(con, untouched_node) == [
+            (to_node, count + 1000) for to_node, count in expected[untouched_node]
+        ], "the edges out of an untouched node were recomputed"
+        assert con.execute(f"select count(*) from {edges}").fetchone()[0] == edge_count
+        assert con.execute(f"select count(*) from {log}").fetchone()[0] == 0
+        assert (
+            con.execute(f"select count(*) from {recorded}").fetchone()[0]
+            == (
+                con.execute(
+                    "select count(*) from intermediate.int_identifier_guardrails"
+                ).fetchone()[0]
+            )
+        )
 
 
 def test_a_settings_change_recomputes_every_customer_of_the_latest_campaigns(
@@ -500,6 +610,8 @@ def test_rollups_rebuild_only_the_customer_days_whose_events_changed(
         "stg_segment__tracks",  # appending the new events
         "int_identity_records",  # adding the new rows to the settled records
         "int_identity_record_identifiers",  # rewriting the changed records' rows
+        "int_identifier_guardrails",  # the record identifiers committed, the edges not yet
+        "int_identity_edges",  # the edges out of the changed nodes, emptying the log
         "int_tracks_resolved",  # merging new and re-keyed events
         "int_customer_tracked_days",  # the rollup, after its resolved model committed
         "int_customer_latest_campaigns",  # per customer, after the ESP events committed

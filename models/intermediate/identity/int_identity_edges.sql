@@ -12,11 +12,32 @@
       weak ones attach afterwards.
     Edges cut by a guardrail are kept with is_active = false and the reason;
     blocked values never appear.
+    On DuckDB a scheduled run recomputes only the edges out of the pending
+    nodes: those of the records int_identity_record_identifiers rewrote, and
+    of the records holding an identifier whose guardrail decision changed
+    (macros/identity/edges_incremental.sql). BigQuery builds the table.
 -#}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=composable_cdp.deferred_call('identity_edges_find_pending'),
+    post_hook=composable_cdp.deferred_call('identity_edges_record_state'),
+) }}
+
 with
 
+-- every row of the records holding a pending node (all records on a full
+-- build): a record's centre needs all of its identifiers
 record_identifiers as (
     select * from {{ ref('int_identity_record_identifiers') }}
+    {%- if composable_cdp.identity_edges_incremental() %}
+        where record_key in (
+            select pending_records.record_key
+            from {{ ref('int_identity_record_identifiers') }} as pending_records
+            where {{ composable_cdp.identity_edges_pending_filter('pending_records.node_id') }}
+        )
+    {%- endif %}
 ),
 
 guardrails as (
@@ -92,7 +113,9 @@ spokes as (
     from eligibility
     inner join centre_details
         on eligibility.record_key = centre_details.record_key
-    where eligibility.node_id <> centre_details.centre_node_id
+    where
+        eligibility.node_id <> centre_details.centre_node_id
+        and {{ composable_cdp.identity_edges_pending_filter('eligibility.node_id') }}
 ),
 
 -- one group-by per (from, to) pair: identifier types and values and the edge

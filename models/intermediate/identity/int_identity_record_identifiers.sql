@@ -8,14 +8,20 @@
     last seen differ from the rows held, new ones and vanished ones, and every
     record when the seeds' checksum differs from the one the rows were built
     with. At 1,000,000 customers that is a diff of 6.9 M records against the
-    12.2 M rows instead of rewriting them all. BigQuery builds the table.
+    12.2 M rows instead of rewriting them all. The nodes of the rows deleted
+    and written are logged for int_identity_edges (its
+    `int_identity_record_identifiers__changed_nodes`, see
+    macros/identity/edges_incremental.sql). BigQuery builds the table.
 -#}
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=composable_cdp.deferred_call('record_identifiers_delete_changed'),
-    post_hook=composable_cdp.deferred_call('record_identifiers_drop_changed'),
+    post_hook=[
+        composable_cdp.deferred_call('record_identifiers_log_changed_nodes'),
+        composable_cdp.deferred_call('record_identifiers_drop_changed'),
+    ],
 ) }}
 
 -- the seeds of identity_seeds_checksum:
