@@ -56,6 +56,7 @@ INCREMENTAL_TABLES = (
     "intermediate.int_identity_edges",
     "intermediate.int_tracks_resolved",
     "intermediate.int_email_events_resolved",
+    "intermediate.int_orders_resolved",
     "intermediate.int_email_suppressions_resolved",
     "intermediate.int_customer_tracked_days",
     "intermediate.int_customer_email_days",
@@ -69,6 +70,7 @@ COMPARED = (
     # the resolved models' identity keys, kept by their post-hook (DuckDB)
     "intermediate.int_tracks_resolved__identity_keys",
     "intermediate.int_email_events_resolved__identity_keys",
+    "intermediate.int_orders_resolved__identity_keys",
     # the rollups' key sets, kept by their post-hook
     "intermediate.int_customer_tracked_days__key_sets",
     "intermediate.int_customer_email_days__key_sets",
@@ -225,7 +227,7 @@ def test_incremental_run_took_the_incremental_path(incremental: Warehouse) -> No
     # the resolved models take their keys from the side table, never a group-by of every
     # event, and read only the window: the pre-hook re-keyed the old events in place
     results = json.loads((incremental.target_path / "run_results.json").read_text())["results"]
-    for model in ("int_tracks_resolved", "int_email_events_resolved"):
+    for model in ("int_tracks_resolved", "int_email_events_resolved", "int_orders_resolved"):
         code = next(r for r in results if r["unique_id"].endswith(f".{model}"))["compiled_code"]
         assert "re_keyed" not in code, model
         assert "group by" not in code.lower(), model
@@ -613,6 +615,7 @@ def test_rollups_rebuild_only_the_customer_days_whose_events_changed(
         "int_identifier_guardrails",  # the record identifiers committed, the edges not yet
         "int_identity_edges",  # the edges out of the changed nodes, emptying the log
         "int_tracks_resolved",  # merging new and re-keyed events
+        "int_orders_resolved",  # rewriting the window's orders, re-keying old ones
         "int_customer_tracked_days",  # the rollup, after its resolved model committed
         "int_customer_latest_campaigns",  # per customer, after the ESP events committed
         "dim_customers",  # the profile, per customer, with its state tables

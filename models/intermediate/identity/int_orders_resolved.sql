@@ -2,43 +2,63 @@
     Every staged order with its customer: the customer of its strongest
     identifier in the identity map (user_id, email, loyalty_number, then
     anonymous_id). Null only when every identifier of the order is blocked.
+    Incremental on DuckDB (macros/identity/resolved_rows.sql, as the resolved
+    event models): a scheduled run rewrites the orders staged in the lookback
+    window of loaded_at (staging rewrites an order only with a version
+    received in it) and gives the old orders whose identity key now resolves
+    to another customer that customer in place. Unlike an event, a staged
+    order changes (its status), so every order of the window is written, not
+    only those whose customer changed. BigQuery builds the table.
 -#}
-with
+{%- set identifiers = [
+    ['user_id', 'user_id'],
+    ['email', 'email'],
+    ['loyalty_number', 'loyalty_number'],
+    ['anonymous_id', 'anonymous_id'],
+] %}
 
-orders as (
-    select * from {{ ref('stg_commerce__orders') }}
-),
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='fail',
+    pre_hook=composable_cdp.deferred_call('resolved_re_key_in_place', identifiers),
+    post_hook=composable_cdp.deferred_call(
+        'resolved_keys_refresh', identifiers, 'loaded_at'
+    ),
+    meta={'data_tests_window': 'loaded_at'}
+) }}
+
+{#- the lookback window's start, read once (it may query the warehouse) -#}
+{%- set window_start = resolved_window_start('loaded_at') if is_incremental() else none %}
+
+with
 
 identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
+{#- without the side table (the first run after an upgrade, unit tests), the keys
+    come from the table -#}
+{% if is_incremental() and composable_cdp.resolved_keys_table() is none %}
+    -- each identity key of the table, with the customer it resolved to then and now
+    resolved_keys_before as (
+        {{ resolved_keys_before(identifiers | map('first') | list) }}
+    ),
+
+    resolved_keys_now as (
+        {{ strongest_identifier_customer('resolved_keys_before', identifiers, 'customer_id_now') }}
+    ),
+{% endif %}
+
+candidate_orders as (
+    {{ resolved_candidates(
+        ref('stg_commerce__orders'), 'resolved_keys_now', identifiers, 'loaded_at', window_start
+    ) }}
+),
+
 resolved as (
-    select
-        orders.*,
-        coalesce(
-            by_user_id.customer_id,
-            by_email.customer_id,
-            by_loyalty_number.customer_id,
-            by_anonymous_id.customer_id
-        ) as customer_id
-    from orders
-    left join identity_map as by_user_id
-        on
-            by_user_id.identifier_type = 'user_id'
-            and orders.user_id = by_user_id.identifier_value
-    left join identity_map as by_email
-        on
-            by_email.identifier_type = 'email'
-            and orders.email = by_email.identifier_value
-    left join identity_map as by_loyalty_number
-        on
-            by_loyalty_number.identifier_type = 'loyalty_number'
-            and orders.loyalty_number = by_loyalty_number.identifier_value
-    left join identity_map as by_anonymous_id
-        on
-            by_anonymous_id.identifier_type = 'anonymous_id'
-            and orders.anonymous_id = by_anonymous_id.identifier_value
+    {{ strongest_identifier_customer('candidate_orders', identifiers) }}
 ),
 
 final as (
