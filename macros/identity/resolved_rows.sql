@@ -85,6 +85,26 @@
 {%- endmacro %}
 
 
+{% macro resolved_keys_ctes(identifiers) -%}
+    {#- The CTEs `resolved_keys_before` and `resolved_keys_now` (each identity
+        key of the table, with the customer it resolved to then and now) of an
+        incremental run without the side table (BigQuery, the first run after
+        an upgrade, unit tests), each followed by a comma; nothing otherwise.
+        resolved_candidates reads the re-keyed keys from them. -#}
+    {%- if is_incremental() and composable_cdp.resolved_keys_table() is none %}
+    resolved_keys_before as (
+        {{ composable_cdp.resolved_keys_before(identifiers | map('first') | list) }}
+    ),
+
+    resolved_keys_now as (
+        {{ composable_cdp.strongest_identifier_customer(
+            'resolved_keys_before', identifiers, 'customer_id_now'
+        ) }}
+    ),
+    {%- endif %}
+{%- endmacro %}
+
+
 {% macro timestamp_literal(expression) -%}
     {#- The value of a scalar SQL expression, read now with one query and
         returned as a timestamp literal (DuckDB filters table scans on a

@@ -30,17 +30,8 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-{#- without the side table (BigQuery, unit tests), the keys come from the table -#}
-{% if is_incremental() and composable_cdp.resolved_keys_table() is none %}
-    -- each address of the table, with the customer it resolved to then and now
-    resolved_keys_before as (
-        {{ resolved_keys_before(identifiers | map('first') | list) }}
-    ),
-
-    resolved_keys_now as (
-        {{ strongest_identifier_customer('resolved_keys_before', identifiers, 'customer_id_now') }}
-    ),
-{% endif %}
+{#- without the side table, the keys and their customers come from the table -#}
+{{ composable_cdp.resolved_keys_ctes(identifiers) }}
 
 candidate_email_events as (
     {{ resolved_candidates(

@@ -31,8 +31,6 @@
     meta={'data_tests_window': 'received_at'}
 ) }}
 
-{%- set key_columns = identifiers | map('first') | list %}
-
 {#- the lookback window's start, read once (it may query the warehouse) -#}
 {%- set window_start = resolved_window_start('received_at') if is_incremental() else none %}
 
@@ -42,17 +40,8 @@ identity_map as (
     select * from {{ ref('int_identity_map') }}
 ),
 
-{#- without the side table (BigQuery, unit tests), the keys come from the table -#}
-{% if is_incremental() and composable_cdp.resolved_keys_table() is none %}
-    -- each identity key of the table, with the customer it resolved to then and now
-    resolved_keys_before as (
-        {{ resolved_keys_before(key_columns) }}
-    ),
-
-    resolved_keys_now as (
-        {{ strongest_identifier_customer('resolved_keys_before', identifiers, 'customer_id_now') }}
-    ),
-{% endif %}
+{#- without the side table, the keys and their customers come from the table -#}
+{{ composable_cdp.resolved_keys_ctes(identifiers) }}
 
 staged_tracks as (
     select {{ composable_cdp.star_except(['properties']) }}
