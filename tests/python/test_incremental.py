@@ -470,6 +470,42 @@ def test_edges_recompute_only_the_nodes_whose_records_or_guardrails_changed(
         )
 
 
+def test_a_full_build_of_the_record_identifiers_makes_the_edges_rebuild_whole(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    """A full build of the record identifiers leaves the "everything" mark in the log:
+    the next run of the edges rebuilds every edge (a spoiled one is repaired), and
+    empties the log."""
+    wh = Warehouse(
+        db_path=tmp_path / "cdp.duckdb", raw_path=incremental.raw_path, target_path=tmp_path / "t"
+    )
+    shutil.copyfile(incremental.db_path, wh.db_path)
+    edges = "intermediate.int_identity_edges"
+    log = "intermediate.int_identity_record_identifiers__changed_nodes"
+    before = table_rows(wh, edges)
+    with wh.connect(read_only=False) as con:
+        con.execute(
+            f"update {edges} set record_count = record_count + 1000"
+            f" where from_node_id = (select min(from_node_id) from {edges})"
+        )
+    run_dbt(
+        ["run", "--select", "int_identity_record_identifiers", "--full-refresh"],
+        db_path=wh.db_path,
+        raw_path=wh.raw_path,
+        target_path=wh.target_path,
+    )
+    assert wh.query(f"select node_id from {log}") == [(None,)]
+    run_dbt(
+        ["run", "--select", "int_identifier_guardrails", "int_identity_edges"],
+        db_path=wh.db_path,
+        raw_path=wh.raw_path,
+        target_path=wh.target_path,
+    )
+    assert took_incremental_path(wh, "int_identity_edges")
+    assert table_rows(wh, edges) == before
+    assert wh.scalar(f"select count(*) from {log}") == 0
+
+
 def test_a_settings_change_recomputes_every_customer_of_the_latest_campaigns(
     incremental: Warehouse, tmp_path: Path
 ) -> None:
