@@ -134,10 +134,10 @@
 {%- endmacro %}
 
 
-{% macro identity_edges_pending_filter(node_column) -%}
+{% macro identity_edges_pending_filter(node_column, pending_only) -%}
     {#- `where` condition of the model's select: the node is pending (true
         when the edges are rebuilt whole). -#}
-    {%- if composable_cdp.identity_edges_incremental() -%}
+    {%- if pending_only -%}
         {{ node_column }} in (
             select pending_nodes.node_id
             from {{ composable_cdp.model_temp_table('pending_nodes') }} as pending_nodes

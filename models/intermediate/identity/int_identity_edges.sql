@@ -25,17 +25,23 @@
     post_hook=composable_cdp.deferred_call('identity_edges_record_state'),
 ) }}
 
+{#- asks the warehouse once (DuckDB): recompute the pending nodes only? -#}
+{%- set pending_only = composable_cdp.identity_edges_incremental() %}
+
 with
 
 -- every row of the records holding a pending node (all records on a full
 -- build): a record's centre needs all of its identifiers
 record_identifiers as (
     select * from {{ ref('int_identity_record_identifiers') }}
-    {%- if composable_cdp.identity_edges_incremental() %}
+    {%- if pending_only %}
         where record_key in (
             select pending_records.record_key
             from {{ ref('int_identity_record_identifiers') }} as pending_records
-            where {{ composable_cdp.identity_edges_pending_filter('pending_records.node_id') }}
+            where
+                {{ composable_cdp.identity_edges_pending_filter(
+                    'pending_records.node_id', pending_only
+                ) }}
         )
     {%- endif %}
 ),
@@ -115,7 +121,7 @@ spokes as (
         on eligibility.record_key = centre_details.record_key
     where
         eligibility.node_id <> centre_details.centre_node_id
-        and {{ composable_cdp.identity_edges_pending_filter('eligibility.node_id') }}
+        and {{ composable_cdp.identity_edges_pending_filter('eligibility.node_id', pending_only) }}
 ),
 
 -- one group-by per (from, to) pair: identifier types and values and the edge
