@@ -9,7 +9,9 @@
       does not exist);
     - the shared activation / lifecycle columns are declared;
     - the tests audience_privacy_compliant, audience_activation_columns_valid,
-      unique and not_null (customer_id) are attached;
+      unique (customer_id) and not_null_columns are attached, and customer_id,
+      entered_at, updated_at and content_hash declare a not_null constraint
+      (which not_null_columns checks);
     - an exposure (type application) depends on it.
 -#}
 {%- set segments = composable_cdp.audience_segment_nodes() -%}
@@ -20,8 +22,9 @@
     'entered_at', 'updated_at', 'content_hash'
 ] -%}
 {%- set required_tests = [
-    'audience_privacy_compliant', 'audience_activation_columns_valid', 'unique', 'not_null'
+    'audience_privacy_compliant', 'audience_activation_columns_valid', 'unique', 'not_null_columns'
 ] -%}
+{%- set not_null_columns = ['customer_id', 'entered_at', 'updated_at', 'content_hash'] -%}
 {%- set found = [] -%}
 {%- for node in segments -%}
     {%- set meta = node.config.get('meta', {}) or {} -%}
@@ -50,6 +53,12 @@
     {%- for column in required_columns -%}
         {%- if column not in node.columns -%}
             {%- do found.append((segment_name, 'column ' ~ column ~ ' not declared')) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for column in not_null_columns -%}
+        {%- set constraints = (node.columns.get(column) or {}).get('constraints') or [] -%}
+        {%- if 'not_null' not in constraints | map(attribute='type') | list -%}
+            {%- do found.append((segment_name, 'column ' ~ column ~ ' has no not_null constraint')) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set attached = [] -%}

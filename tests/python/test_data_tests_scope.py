@@ -8,6 +8,8 @@ the suite's warehouse gets a duplicate event id outside the window, then one ins
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import Warehouse, run_dbt
 
@@ -104,3 +106,76 @@ def test_singular_tests_scope_their_event_reads_too(scratch_warehouse: Warehouse
 
     unresolve_one_event(wh, f">= {newest} - interval 1 day")
     assert resolved_test(wh, *LOOKBACK).returncode != 0, "the hourly test missed its window"
+
+
+# --------------------------------------------- not_null_columns: one query per model
+
+NOT_NULL = "not_null_columns_stg_segment__tracks_"
+
+
+def null_out(wh: Warehouse, columns: list[str], received: str) -> None:
+    """Set the given columns of the first event received in the given range to null."""
+    assignments = ", ".join(f"{column} = null" for column in columns)
+    with wh.connect(read_only=False) as con:
+        con.execute(
+            f"""
+            update staging.stg_segment__tracks set {assignments}
+            where event_id = (
+                select min(event_id) from staging.stg_segment__tracks
+                where received_at {received}
+            )
+            """
+        )
+
+
+def test_not_null_columns_names_each_column_holding_nulls(scratch_warehouse: Warehouse) -> None:
+    """The model-level test checks every column declaring a not_null constraint, in the
+    window for the hourly job and everywhere for the daily one; a failure is one row per
+    column, with its number of null rows."""
+    wh = scratch_warehouse
+    assert data_test(wh, NOT_NULL).returncode == 0
+    newest = "(select max(received_at) from staging.stg_segment__tracks)"
+    null_out(wh, ["event_name"], f"< {newest} - interval 10 day")
+    assert data_test(wh, NOT_NULL, *LOOKBACK).returncode == 0, "an old null failed the hourly test"
+    daily = data_test(wh, NOT_NULL)
+    assert daily.returncode != 0, "the daily test missed a null event_name"
+    assert "Got 1 result" in daily.stdout
+
+    null_out(wh, ["event_name", "event_date"], f">= {newest} - interval 1 day")
+    hourly = data_test(wh, NOT_NULL, *LOOKBACK)
+    assert hourly.returncode != 0, "the hourly test missed the nulls of its window"
+    assert "Got 2 results" in hourly.stdout
+    with wh.connect() as con:
+        compiled = next((wh.target_path / "compiled").rglob(f"{NOT_NULL}*.sql")).read_text()
+        failures = dict(con.execute(compiled).fetchall())
+    assert failures == {"event_name": 1, "event_date": 1}
+
+
+def test_every_not_null_constraint_is_tested(warehouse: Warehouse) -> None:
+    """Each model and seed with a column declaring a not_null constraint carries the
+    model-level test not_null_columns (which fails to compile on a model without one)."""
+    manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
+    tested = {
+        node["attached_node"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") == "not_null_columns"
+    }
+    constrained = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed")
+        and any(
+            constraint["type"] == "not_null"
+            for column in node["columns"].values()
+            for constraint in column.get("constraints", [])
+        )
+    }
+    assert constrained, "no column declares a not_null constraint"
+    assert sorted(constrained - tested) == []
+    assert sorted(tested - constrained) == []
+    assert not [
+        node["name"]
+        for node in manifest["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "not_null"
+    ], "a column uses the per-column not_null test: declare a not_null constraint instead"
