@@ -328,3 +328,37 @@
     group by {{ key_list }}, customer_id
     {%- endif %}
 {%- endmacro %}
+
+
+{% macro get_incremental_resolved_window_sql(arg_dict) -%}
+    {#- Incremental strategy `resolved_window` of the resolved event models on
+        DuckDB (int_tracks_resolved, int_email_events_resolved): dbt's
+        delete+insert on the unique key, whose delete reads only the table's
+        rows of the lookback window when the side table of identity keys
+        exists. Then every row the run writes is an event of the window (the
+        pre-hook re-keyed the older events in place), and an event's receive
+        time never changes (staged events are never rewritten), so the rows it
+        replaces are in the window too. The window's start is the literal the
+        model read (resolved_window_start, receive-time column from
+        `meta.data_tests_window`), so DuckDB skips the row groups before it:
+        at 1,000,000 customers 0.3-1.0 s -> 0.02 s per model alone, 1.1-1.3 s
+        in the hourly build. Without the side table (the first run after an
+        upgrade, whose candidates include re-keyed older events) the delete
+        reads every row, as delete+insert does. -#}
+    {%- set received_column = (config.get('meta') or {}).get('data_tests_window') -%}
+    {%- if not received_column -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental_strategy 'resolved_window' needs meta.data_tests_window (the receive-time column) on "
+            ~ arg_dict['target_relation']
+        ) }}
+    {%- endif -%}
+    {%- set predicates = arg_dict.get('incremental_predicates') or [] -%}
+    {%- if composable_cdp.resolved_keys_table() is not none -%}
+        {%- set window_start = composable_cdp.resolved_window_start(received_column) -%}
+        {%- set predicates = predicates + [
+            '(' ~ received_column ~ ' is null or ' ~ received_column ~ ' >= ' ~ window_start ~ ')'
+        ] -%}
+    {%- endif -%}
+    {%- do arg_dict.update({'incremental_predicates': predicates}) -%}
+    {{ return(get_incremental_delete_insert_sql(arg_dict)) }}
+{%- endmacro %}

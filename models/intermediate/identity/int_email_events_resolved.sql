@@ -9,7 +9,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'resolved_window'),
     unique_key='email_event_id',
     on_schema_change='fail',
     pre_hook=composable_cdp.deferred_call('resolved_re_key_in_place', identifiers),
