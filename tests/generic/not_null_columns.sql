@@ -1,10 +1,11 @@
 {#-
     Generic test on a model or seed: no null in any column that declares a
     `not_null` constraint in the YAML (`constraints: [{type: not_null}]`),
-    checked in one query per model instead of one dbt test per column. A
-    model with an enforced contract has the warehouse refuse the null as well;
-    the others rely on this test. Fails with one row per column holding nulls:
-    the column's name and its number of null rows.
+    checked in one query per model instead of one dbt test per column. Where
+    dbt applies the constraint (a table with an enforced contract, such as
+    dim_customers) the warehouse refuses the null as well; everywhere else
+    this test is the check. Fails with one row per column holding nulls: the
+    column's name and its number of null rows.
 
     With `data_tests_scope: lookback` (the hourly job) it reads the rows of
     the lookback window of a model whose config has `meta.data_tests_window`,
