@@ -231,6 +231,18 @@ def test_incremental_run_took_the_incremental_path(incremental: Warehouse) -> No
         code = next(r for r in results if r["unique_id"].endswith(f".{model}"))["compiled_code"]
         assert "re_keyed" not in code, model
         assert "group by" not in code.lower(), model
+    # the tracks' and ESP events' delete reads the window only (strategy resolved_window:
+    # a literal start the scan filters on); the orders' reads every order (an order's new
+    # version replaces a row loaded before the window)
+    for model, received in (
+        ("int_tracks_resolved", "received_at"),
+        ("int_email_events_resolved", "loaded_at"),
+    ):
+        (run_sql,) = (incremental.target_path / "run").rglob(f"{model}.sql")
+        delete = run_sql.read_text().split("delete from", 1)[1].split(";", 1)[0]
+        assert f"and ({received} is null or {received} >= cast('" in delete, (model, delete)
+    (orders_sql,) = (incremental.target_path / "run").rglob("int_orders_resolved.sql")
+    assert ">= cast(" not in orders_sql.read_text().split("delete from", 1)[1].split(";", 1)[0]
     # the identity records read the append-only sources from the newest settled receive
     # time on (a literal the scan filters on), and some records hold settled rows and
     # rows of the window both: the run added to records, it did not rebuild them
