@@ -215,14 +215,15 @@
 {%- endmacro %}
 
 
-{% macro customer_rollup_pending_filter(relation, date_column='') -%}
+{% macro customer_rollup_pending_filter(relation, date_column='', side_table='pending') -%}
     {#- `where` condition: the rows of `relation` (an alias) on a pending
         customer-day (of a pending customer, when date_column is empty);
-        `true` on a full build. -#}
+        `true` on a full build. side_table: another table of customers beside
+        the model to match instead (`<model>__<side_table>`). -#}
     {%- if is_incremental() -%}
         exists (
             select 1
-            from {{ composable_cdp.customer_rollup_relation('pending') }} as pending
+            from {{ composable_cdp.customer_rollup_relation(side_table) }} as pending
             where
                 pending.customer_id = {{ relation }}.customer_id
                 {%- if date_column %}
