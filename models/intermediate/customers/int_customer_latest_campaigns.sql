@@ -68,28 +68,12 @@ as_of as (
 ),
 
 -- the events are read where needed, not through a CTE: DuckDB materialises a
--- CTE read twice, every column of every event
+-- CTE read twice, every column of every event. On a full build every event; on
+-- an incremental run those of the pending customers, or (merge) those of the
+-- regrouped customers and the window's events of the other pending ones
+{%- set branches = ['regroup', 'window'] if merge else ['pending'] %}
 campaign_events as (
-    -- the customers to recompute from all their events: every pending one, or
-    -- (merge) the regrouped ones
-    select
-        email_events.customer_id,
-        email_events.campaign_id,
-        email_events.campaign_name,
-        email_events.event_type,
-        email_events.occurred_at,
-        email_events.loaded_at
-    from {{ ref('int_email_events_resolved') }} as email_events
-    cross join as_of
-    where
-        {{ composable_cdp.latest_campaigns_event_filter('email_events', series) }}
-        and email_events.occurred_at < as_of.as_of_at
-        and {{ composable_cdp.customer_rollup_pending_filter(
-            'email_events', side_table=('regroup' if merge else 'pending')
-        ) }}
-    {%- if merge %}
-        union all
-        -- the other pending customers: the events of the window, merged below
+    {%- for branch in branches %}
         select
             email_events.customer_id,
             email_events.campaign_id,
@@ -100,17 +84,26 @@ campaign_events as (
         from {{ ref('int_email_events_resolved') }} as email_events
         cross join as_of
         where
-            (
-                email_events.loaded_at is null
-                or email_events.loaded_at >= {{ composable_cdp.customer_rollup_window_start() }}
-            )
-            and {{ composable_cdp.latest_campaigns_event_filter('email_events', series) }}
+            {{ composable_cdp.latest_campaigns_event_filter('email_events', series) }}
             and email_events.occurred_at < as_of.as_of_at
-            and {{ composable_cdp.customer_rollup_pending_filter('email_events') }}
-            and not {{ composable_cdp.customer_rollup_pending_filter(
-                'email_events', side_table='regroup'
-            ) }}
-    {%- endif %}
+            {%- if branch == 'window' %}
+                and (
+                    email_events.loaded_at is null
+                    or email_events.loaded_at >= {{ composable_cdp.customer_rollup_window_start() }}
+                )
+                and {{ composable_cdp.customer_rollup_pending_filter('email_events') }}
+                and not {{ composable_cdp.customer_rollup_pending_filter(
+                    'email_events', side_table='regroup'
+                ) }}
+            {%- else %}
+                and {{ composable_cdp.customer_rollup_pending_filter(
+                    'email_events', side_table=branch
+                ) }}
+            {%- endif %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 -- one pass over the events: each campaign a customer got, when it was sent
