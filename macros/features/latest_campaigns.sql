@@ -2,8 +2,8 @@
     email events of the lookback window into the rows it holds, instead of
     regrouping every email event of each customer with an event in the
     window (at 1,000,000 customers 221 k customers and 9.2 M events after a
-    2-day batch with a newsletter: 4.4 s alone, 7.5 s in the hourly build;
-    now 2 s in the build, hooks included).
+    2-day batch with a newsletter: 4.4 s alone, 7.5-8.3 s in the hourly
+    build; now 3.4-3.6 s in the build, hooks included).
 
     A row's aggregates are min / max / bool_or over the events of one
     customer and campaign, which reading an event twice does not change. So
@@ -93,7 +93,9 @@
     earlier_pairs as (
         select distinct unheld_pairs.customer_id
         from unheld_pairs
-        where unheld_pairs.campaign_id in (select earlier_campaigns.campaign_id from earlier_campaigns)
+        where unheld_pairs.campaign_id in (
+            select earlier_campaigns.campaign_id from earlier_campaigns
+        )
     ),
 
     regroup as (

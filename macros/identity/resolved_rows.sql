@@ -348,8 +348,8 @@
     {%- set received_column = (config.get('meta') or {}).get('data_tests_window') -%}
     {%- if not received_column -%}
         {{ exceptions.raise_compiler_error(
-            "incremental_strategy 'resolved_window' needs meta.data_tests_window (the receive-time column) on "
-            ~ arg_dict['target_relation']
+            "incremental_strategy 'resolved_window' needs meta.data_tests_window"
+            ~ " (the receive-time column) on " ~ arg_dict['target_relation']
         ) }}
     {%- endif -%}
     {%- set predicates = arg_dict.get('incremental_predicates') or [] -%}
