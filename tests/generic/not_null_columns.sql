@@ -7,7 +7,7 @@
     this test is the check. Fails with one row per column holding nulls: the
     column's name and its number of null rows.
 
-    With `data_tests_scope: lookback` (the hourly job) it reads the rows of
+    With the scope `lookback` (the hourly job) it reads the rows of
     the lookback window of a model whose config has `meta.data_tests_window`,
     as the other column tests do (macros/tests/get_where_subquery.sql).
 -#}

@@ -1,6 +1,6 @@
 -- Every staged event, order and email event with at least one identifier in
 -- the identity map has a customer (null only when every identifier is blocked).
--- The hourly job (data_tests_scope: lookback) checks the events of the
+-- The hourly job (CDP_DATA_TESTS_SCOPE=lookback) checks the events of the
 -- lookback window, the rows it appended (every order: they are rebuilt); the
 -- daily job every event.
 with

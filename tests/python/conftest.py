@@ -88,7 +88,12 @@ class DbtCommand:
 
 
 def dbt_command(
-    args: Sequence[str], *, db_path: Path, raw_path: Path, target_path: Path
+    args: Sequence[str],
+    *,
+    db_path: Path,
+    raw_path: Path,
+    target_path: Path,
+    env: dict[str, str] | None = None,
 ) -> DbtCommand:
     """The dbt command run_dbt runs, with a reused parse put in place."""
     key = _parse_key(db_path, args)
@@ -112,7 +117,7 @@ def dbt_command(
         "--log-path",
         str(target_path / "logs"),
     ]
-    return DbtCommand(argv, db_path.parent, dbt_env(Path(db_path.name), raw_path))
+    return DbtCommand(argv, db_path.parent, dbt_env(Path(db_path.name), raw_path, env))
 
 
 def remember_parse(args: Sequence[str], *, db_path: Path, target_path: Path) -> None:
@@ -130,9 +135,14 @@ def run_dbt(
     target_path: Path,
     check: bool = True,
     timeout: float = 1200,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a dbt command against a given DuckDB file and raw folder; return the result."""
-    command = dbt_command(args, db_path=db_path, raw_path=raw_path, target_path=target_path)
+    """Run a dbt command against a given DuckDB file and raw folder; return the result.
+
+    `env` adds environment variables (CDP_DATA_TESTS_SCOPE, say) to dbt's."""
+    command = dbt_command(
+        args, db_path=db_path, raw_path=raw_path, target_path=target_path, env=env
+    )
     result = subprocess.run(
         command.argv,
         cwd=command.cwd,

@@ -101,8 +101,16 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     ran = {result["unique_id"] for result in last_run["results"]}
     assert not any(".churn_scores" in node or node.startswith("unit_test.") for node in ran)
     assert any(node.endswith(".int_tracks_resolved") for node in ran)
-    # with the hourly job's data tests scoped to the lookback window
-    assert last_run["args"]["vars"] == {"data_tests_scope": "lookback"}
+    # with the hourly job's data tests scoped to the lookback window, set by the
+    # environment, so the hourly build parsed partially after the full build
+    assert last_run["args"]["vars"] == {}
+    compiled = tmp_path / "work" / "target" / "compiled"
+    unique_test = next(compiled.rglob("unique_stg_segment__tracks_event_id.sql")).read_text()
+    assert "received_at >= cast('" in unique_test
+    log = (tmp_path / "work" / "logs" / "dbt.log").read_text()
+    hourly_log = log[log.rindex("Running with dbt=") :]
+    assert "Partial parsing enabled" in hourly_log
+    assert "Unable to do partial parsing" not in hourly_log
 
 
 def test_nodes_running_at_the_peak(tmp_path: Path) -> None:

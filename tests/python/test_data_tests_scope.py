@@ -1,8 +1,9 @@
 """The hourly job's data tests cover the rows a run wrote, the daily job's every row.
 
-With `--vars '{data_tests_scope: lookback}'` (the hourly job) the column tests of the
-incremental event models read only the rows received in the lookback window
-(macros/tests/get_where_subquery.sql); without it (the daily job) every row. A copy of
+With CDP_DATA_TESTS_SCOPE=lookback (the hourly job; or `--vars '{data_tests_scope:
+lookback}'`) the column tests of the incremental event models read only the rows
+received in the lookback window (macros/tests/get_where_subquery.sql); without it (the
+daily job) every row. A copy of
 the suite's warehouse gets a duplicate event id outside the window, then one inside it.
 """
 
@@ -15,22 +16,23 @@ from conftest import Warehouse, run_dbt
 
 pytestmark = pytest.mark.dbt
 
-LOOKBACK = ("--vars", "{data_tests_scope: lookback}")
+HOURLY = {"CDP_DATA_TESTS_SCOPE": "lookback"}
 TEST = "unique_stg_segment__tracks_event_id"
 
 
-def data_test(wh: Warehouse, test: str, *extra: str):
+def data_test(wh: Warehouse, test: str, *extra: str, env: dict[str, str] | None = None):
     return run_dbt(
         ["test", "-s", test, *extra],
         db_path=wh.db_path,
         raw_path=wh.raw_path,
         target_path=wh.target_path,
         check=False,
+        env=env,
     )
 
 
-def unique_test(wh: Warehouse, *extra: str):
-    return data_test(wh, TEST, *extra)
+def unique_test(wh: Warehouse, *extra: str, env: dict[str, str] | None = None):
+    return data_test(wh, TEST, *extra, env=env)
 
 
 def duplicate_one_event(wh: Warehouse, received: str) -> str:
@@ -57,13 +59,20 @@ def test_lookback_scope_tests_the_window_and_the_daily_scope_everything(
     wh = scratch_warehouse
     newest = "(select max(received_at) from staging.stg_segment__tracks)"
     duplicate_one_event(wh, f"< {newest} - interval 10 day")
-    assert unique_test(wh, *LOOKBACK).returncode == 0, "an old duplicate failed the hourly test"
     daily = unique_test(wh)
     assert daily.returncode != 0, "the daily test missed a duplicate event id"
     assert TEST in daily.stdout
+    hourly = unique_test(wh, env=HOURLY)
+    assert hourly.returncode == 0, "an old duplicate failed the hourly test"
+    # the scope comes at run time: the hourly job after the daily one parses partially
+    assert "Unable to do partial parsing" not in hourly.stdout
+    # the var does too, at the price of a full parse (dbt re-parses when --vars change)
+    by_var = unique_test(wh, "--vars", "{data_tests_scope: lookback}")
+    assert by_var.returncode == 0, "an old duplicate failed the hourly test (var)"
+    assert "Unable to do partial parsing" in by_var.stdout
 
     duplicate_one_event(wh, f">= {newest} - interval 1 day")
-    hourly = unique_test(wh, *LOOKBACK)
+    hourly = unique_test(wh, env=HOURLY)
     assert hourly.returncode != 0, "the hourly test missed a duplicate in its window"
     # the window's start is read when the test runs and written as a literal, so the
     # scan skips the row groups before it
@@ -72,13 +81,16 @@ def test_lookback_scope_tests_the_window_and_the_daily_scope_everything(
 
 
 def test_an_unknown_scope_is_an_error(scratch_warehouse: Warehouse) -> None:
-    result = unique_test(scratch_warehouse, "--vars", "{data_tests_scope: recent}")
-    assert result.returncode != 0
-    assert "data_tests_scope must be 'all' or 'lookback'" in result.stdout
+    by_env = unique_test(scratch_warehouse, env={"CDP_DATA_TESTS_SCOPE": "recent"})
+    by_var = unique_test(scratch_warehouse, "--vars", "{data_tests_scope: recent}")
+    for result in (by_env, by_var):
+        assert result.returncode != 0
+        assert "data_tests_scope must be 'all' or 'lookback'" in result.stdout
+        assert "got 'recent'" in result.stdout
 
 
-def resolved_test(wh: Warehouse, *extra: str):
-    return data_test(wh, "assert_resolved_records_have_customers", *extra)
+def resolved_test(wh: Warehouse, env: dict[str, str] | None = None):
+    return data_test(wh, "assert_resolved_records_have_customers", env=env)
 
 
 def unresolve_one_event(wh: Warehouse, received: str) -> None:
@@ -101,11 +113,11 @@ def test_singular_tests_scope_their_event_reads_too(scratch_warehouse: Warehouse
     wh = scratch_warehouse
     newest = "(select max(received_at) from intermediate.int_tracks_resolved)"
     unresolve_one_event(wh, f"< {newest} - interval 10 day")
-    assert resolved_test(wh, *LOOKBACK).returncode == 0, "an old event failed the hourly test"
+    assert resolved_test(wh, env=HOURLY).returncode == 0, "an old event failed the hourly test"
     assert resolved_test(wh).returncode != 0, "the daily test missed an unresolved event"
 
     unresolve_one_event(wh, f">= {newest} - interval 1 day")
-    assert resolved_test(wh, *LOOKBACK).returncode != 0, "the hourly test missed its window"
+    assert resolved_test(wh, env=HOURLY).returncode != 0, "the hourly test missed its window"
 
 
 # --------------------------------------------- not_null_columns: one query per model
@@ -136,13 +148,13 @@ def test_not_null_columns_names_each_column_holding_nulls(scratch_warehouse: War
     assert data_test(wh, NOT_NULL).returncode == 0
     newest = "(select max(received_at) from staging.stg_segment__tracks)"
     null_out(wh, ["event_name"], f"< {newest} - interval 10 day")
-    assert data_test(wh, NOT_NULL, *LOOKBACK).returncode == 0, "an old null failed the hourly test"
+    assert data_test(wh, NOT_NULL, env=HOURLY).returncode == 0, "an old null failed the hourly test"
     daily = data_test(wh, NOT_NULL)
     assert daily.returncode != 0, "the daily test missed a null event_name"
     assert "Got 1 result" in daily.stdout
 
     null_out(wh, ["event_name", "event_date"], f">= {newest} - interval 1 day")
-    hourly = data_test(wh, NOT_NULL, *LOOKBACK)
+    hourly = data_test(wh, NOT_NULL, env=HOURLY)
     assert hourly.returncode != 0, "the hourly test missed the nulls of its window"
     assert "Got 2 results" in hourly.stdout
     with wh.connect() as con:

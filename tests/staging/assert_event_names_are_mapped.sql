@@ -2,7 +2,7 @@
 -- knows (`Viewed Product`, `product_viewed`, `PRODUCT VIEWED`): every event
 -- whose folded name is a key of segment_event_name_map carries that key's
 -- spec v2 name. Returns the offending events. The hourly job
--- (data_tests_scope: lookback) checks the events of the lookback window only,
+-- (CDP_DATA_TESTS_SCOPE=lookback) checks the events of the lookback window only,
 -- the rows it appended; the daily job every event.
 with
 
