@@ -36,10 +36,9 @@ final as (
         on
             registry.identifier_type = assignments.identifier_type
             and registry.identifier_value = assignments.identifier_value
+    -- node_id is unique per identifier (tested) and cheaper to join than the strings
     inner join identifiers
-        on
-            registry.identifier_type = identifiers.identifier_type
-            and registry.identifier_value = identifiers.identifier_value
+        on assignments.node_id = identifiers.node_id
 )
 
 select * from final

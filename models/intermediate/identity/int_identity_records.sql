@@ -6,8 +6,8 @@
     Incremental (macros/identity/identity_records.sql): a scheduled run reads
     the tracks, identify calls and ESP events received since the newest
     settled receive time, adds them to the settled part of the records they
-    touch and rewrites those records; CRM contacts, orders and consents are
-    rebuilt in full.
+    touch and rewrites those records (consent events likewise, since
+    2026-12-07); CRM contacts and orders are rebuilt in full.
 -#}
 {{ config(
     materialized='incremental',
@@ -45,6 +45,7 @@ email_events as (
 
 consents as (
     select * from {{ ref('stg_privacy__consents') }}
+    where {{ composable_cdp.identity_records_new_rows_filter('consents', 'loaded_at') }}
 ),
 
 track_records as (
@@ -144,8 +145,10 @@ consent_records as (
         cast(null as {{ dbt.type_string() }}) as anonymous_id,
         recorded_at as first_seen_at,
         recorded_at as last_seen_at,
-        cast(null as {{ dbt.type_timestamp() }}) as received_at,
-        false as is_settled
+        loaded_at as received_at,
+        loaded_at < {{ composable_cdp.identity_records_settling_boundary(
+            'stg_privacy__consents', 'loaded_at'
+        ) }} as is_settled
     from consents
 ),
 
