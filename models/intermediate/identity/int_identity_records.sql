@@ -4,10 +4,10 @@
     as staging normalised them; nothing is blocked yet (int_identifiers does it).
     Email events carry an email only: a node, never an edge.
     Incremental (macros/identity/identity_records.sql): a scheduled run reads
-    the tracks, identify calls and ESP events received since the newest
-    settled receive time, adds them to the settled part of the records they
-    touch and rewrites those records (consent events likewise, since
-    2026-12-07); CRM contacts and orders are rebuilt in full.
+    the tracks, identify calls, ESP events and consent events received since
+    the newest settled receive time, adds them to the settled part of the
+    records they touch and rewrites those records; CRM contacts and orders are
+    rebuilt in full.
 -#}
 {{ config(
     materialized='incremental',
