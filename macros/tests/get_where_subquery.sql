@@ -66,8 +66,9 @@
 
 {% macro data_tests_window_filter(relation) -%}
     {#- The lookback-window condition of the test being compiled, or none
-        (scope `all`, another kind of test, or a model without a window). -#}
-    {%- if composable_cdp.data_tests_scope() == 'all' or not execute -%}
+        (scope `all`, which it also is while parsing, another kind of test, or
+        a model without a window). -#}
+    {%- if composable_cdp.data_tests_scope() == 'all' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set scoped_tests = [
@@ -88,7 +89,7 @@
 
 
 {% macro data_tests_lookback_condition(relation, column) -%}
-    {#- For singular tests: with `data_tests_scope: lookback`, the condition
+    {#- For singular tests: with the scope `lookback` (data_tests_scope), the condition
         that keeps the relation's rows of the lookback window (as the generic
         tests' window above), else `true`. -#}
     {%- if composable_cdp.data_tests_scope() == 'lookback' -%}
@@ -105,9 +106,7 @@
         (scan_filter_timestamp), so the scan skips the row groups before it:
         at 1,000,000 customers a windowed unique test of the ESP events reads
         the window instead of 39.8 M load times (0.45-0.87 s -> 0.01 s). -#}
+    {#- (only called while executing: the scope is `all` while parsing) -#}
     {%- set start = composable_cdp.lookback_window_start(column, relation) -%}
-    {#- (parsing renders singular tests too, without a connection to read it) -#}
-    ({{ column }} is null or {{ column }} >= {{
-        composable_cdp.scan_filter_timestamp(start) if execute else start
-    }})
+    ({{ column }} is null or {{ column }} >= {{ composable_cdp.scan_filter_timestamp(start) }})
 {%- endmacro %}
