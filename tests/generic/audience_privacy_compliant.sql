@@ -46,8 +46,16 @@ deletion_requests as (
     select * from {{ ref('stg_privacy__deletion_requests') }}
 ),
 
+-- the columns the checks read (the CTE is read twice, so it is materialised)
 consents as (
-    select * from {{ ref('stg_privacy__consents') }}
+    select
+        consent_id,
+        user_id,
+        email,
+        purpose,
+        is_granted,
+        recorded_at
+    from {{ ref('stg_privacy__consents') }}
 ),
 
 -- unsubscribes, complaints and hard bounces: the ESP events the checks need
@@ -125,20 +133,21 @@ problems as (
     inner join erased_customers
         on mart.customer_id = erased_customers.customer_id
     union all
+    -- one equi-join per identifier type (an `or` of the two would be a
+    -- nested-loop join of every member with every request)
+    {%- for identifier_type, column in [('email', 'email'), ('phone', 'phone_e164')] %}
     select
         mart.customer_id,
         'identifier named by a deletion request' as problem
     from mart
     inner join deletion_requests
         on
-            (
-                deletion_requests.identifier_type = 'email'
-                and mart.email = deletion_requests.identifier_value
-            )
-            or (
-                deletion_requests.identifier_type = 'phone'
-                and mart.phone_e164 = deletion_requests.identifier_value
-            )
+            deletion_requests.identifier_type = '{{ identifier_type }}'
+            and mart.{{ column }} = deletion_requests.identifier_value
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
     {%- for required in composable_cdp.audience_required_consents(purpose) %}
     union all
     select

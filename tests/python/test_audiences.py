@@ -316,6 +316,39 @@ def test_the_privacy_test_catches_a_non_consenting_or_erased_row(
         assert result.returncode != 0, f"{customer_id} in {segment} went unnoticed"
         execute(wh, f"delete from audiences.{segment} where customer_id = '{customer_id}'")
 
+    # A synced email or phone named by a deletion request that no identifier of
+    # the graph holds: only the test's check of the mart's own columns sees it.
+    member = wh.scalar(f"select min(customer_id) from audiences.{segment}")
+    for identifier_type, column, value in (
+        ("email", "email", "named.only.here@example.com"),
+        ("phone", "phone_e164", "+15550100999"),
+    ):
+        saved = wh.scalar(
+            f"select {column} from audiences.{segment} where customer_id = '{member}'"
+        )
+        execute(
+            wh,
+            f"update audiences.{segment} set {column} = '{value}' where customer_id = '{member}'",
+        )
+        dbt(wh, "test", "-s", select_test)  # the new value alone is no problem
+        execute(
+            wh,
+            "insert into staging.stg_privacy__deletion_requests by name select "
+            f"'dr_{identifier_type}' as deletion_request_id, "
+            f"'{identifier_type}' as identifier_type, '{value}' as identifier_value, "
+            "timestamp '2026-01-01' as requested_at",
+        )
+        result = dbt(wh, "test", "-s", select_test, check=False)
+        assert result.returncode != 0, f"the erased {identifier_type} went unnoticed"
+        execute(
+            wh,
+            f"delete from staging.stg_privacy__deletion_requests "
+            f"where deletion_request_id = 'dr_{identifier_type}'",
+            f"update audiences.{segment} set {column} = "
+            + ("null" if saved is None else f"'{saved}'")
+            + f" where customer_id = '{member}'",
+        )
+
 
 # ------------------------------------------------------------ activation columns
 
