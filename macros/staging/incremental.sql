@@ -35,10 +35,15 @@
 {%- endmacro %}
 
 
-{% macro staging_incremental_source(relation, raw_column, staged_column) -%}
+{% macro staging_incremental_source(relation, raw_column, staged_column, watermark=false) -%}
     {#- The raw rows an event-volume staging model reads: all of them on a
-        full build, the lookback window (see above) on an incremental run. -#}
+        full build, the lookback window (see above) on an incremental run.
+        watermark: the window is anchored on the newest receive time the
+        model holds or the one its watermark side table recorded, whichever
+        is later (the quarantine models, see quarantine_config). -#}
     {%- if is_incremental() %}
+    {%- set window_start = composable_cdp.quarantine_window_start(staged_column) if watermark
+        else composable_cdp.lookback_window_start(staged_column) %}
     {%- set string_bound -%}
         (
             select
@@ -46,7 +51,7 @@
                     {{ composable_cdp.timestamp_add(
                         'day',
                         -1 * composable_cdp.staging_window_margin_days(),
-                        composable_cdp.lookback_window_start(staged_column)
+                        window_start
                     ) }}
                 as date) as {{ dbt.type_string() }})
         )
@@ -64,7 +69,7 @@
     where
         {{ composable_cdp.parse_timestamp(raw_column) }} is null
         or {{ composable_cdp.parse_timestamp(raw_column) }}
-        >= {{ composable_cdp.lookback_window_start(staged_column) }}
+        >= {{ window_start }}
     {%- else %}
     select * from {{ relation }}
     {%- endif %}
@@ -87,6 +92,89 @@
             )
         from {{ relation if relation is not none else this }}
     )
+{%- endmacro %}
+
+
+{#- Quarantine models (the stg_*_rejected models of the incremental sources)
+    hold the raw rows that fail the rules: often few, sometimes none for
+    weeks. Their window cannot be anchored on the newest row they hold alone:
+    an empty quarantine would re-read every raw row on every run (at
+    1,000,000 customers the consents' and CRM contacts' quarantines, empty,
+    read all 2.2 M consents and 1.1 M contacts each hour), and one whose last
+    bad row is a month old a month of them. So each keeps a watermark, the
+    side table `<model>__watermark`: the newest receive time among the raw
+    rows it has read. A post-hook writes it in the model's transaction (DuckDB;
+    a killed run leaves table and watermark as they were): the newest of the
+    rows read on a full build, the later of that and the old watermark on an
+    incremental run. The window then starts `staging_lookback_days` before
+    the later of the watermark and the newest row held. -#}
+
+{% macro quarantine_watermark_relation() -%}
+    {{ return(this.incorporate(path={'identifier': this.identifier ~ '__watermark'})) }}
+{%- endmacro %}
+
+
+{% macro quarantine_config(source_name, table_name, raw_column) -%}
+    {#- The config() of a quarantine model: incremental, with the post-hook
+        that records its watermark (and the side table declared for the
+        offline BigQuery check). -#}
+    {{ return({
+        'materialized': 'incremental',
+        'meta': {'side_tables': {'watermark': {'newest_received_at': 'timestamp'}}},
+        'post_hook': [composable_cdp.deferred_call(
+            'quarantine_record_watermark', source_name, table_name, raw_column
+        )],
+    }) }}
+{%- endmacro %}
+
+
+{% macro quarantine_window_start(staged_column) -%}
+    {#- Scalar subquery: lookback_window_start over the newest receive time the
+        quarantine holds and its watermark, when it has one. -#}
+    {%- set watermark = composable_cdp.quarantine_watermark_relation() -%}
+    {%- if execute and adapter.get_relation(
+        watermark.database, watermark.schema, watermark.identifier
+    ) is not none -%}
+        {%- set anchors -%}
+            (
+                select {{ staged_column }} as newest_received_at from {{ this }}
+                union all
+                select newest_received_at from {{ watermark }}
+            ) as anchors
+        {%- endset -%}
+        {{ composable_cdp.lookback_window_start('newest_received_at', anchors) }}
+    {%- else -%}
+        {{ composable_cdp.lookback_window_start(staged_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro quarantine_record_watermark(source_name, table_name, raw_column) -%}
+    {#- Post-hook of a quarantine model: its watermark, the newest receive
+        time among the raw rows this run read (and, on an incremental run, the
+        watermark before it: a window that read nothing keeps it). A full
+        build starts it afresh from the raw table it read whole. -#}
+    {%- set watermark = composable_cdp.quarantine_watermark_relation() -%}
+    {%- set exists = adapter.get_relation(
+        watermark.database, watermark.schema, watermark.identifier
+    ) is not none -%}
+    create or replace table {{ watermark }} as
+    select max(newest_received_at) as newest_received_at
+    from (
+        select {{ composable_cdp.parse_timestamp(raw_column) }} as newest_received_at
+        from (
+            {{ composable_cdp.staging_incremental_source(
+                source(source_name, table_name),
+                raw_column,
+                composable_cdp.parse_timestamp(raw_column),
+                watermark=true
+            ) }}
+        ) as read_now
+        {%- if is_incremental() and exists %}
+        union all
+        select newest_received_at from {{ watermark }}
+        {%- endif %}
+    ) as newest
 {%- endmacro %}
 
 

@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import subprocess
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -276,6 +277,65 @@ def test_incremental_run_took_the_incremental_path(incremental: Warehouse) -> No
         " where identify_id = 'late-login-merges-two-customers')"
     )
     assert bad_copies == 2
+
+
+QUARANTINE_SOURCES = {
+    "stg_segment__tracks_rejected": ("segment/tracks", "received_at"),
+    "stg_segment__identifies_rejected": ("segment/identifies", "received_at"),
+    "stg_esp__email_events_rejected": ("esp/email_events", "_loaded_at"),
+    "stg_commerce__orders_rejected": ("commerce/orders", "_loaded_at"),
+    "stg_commerce__order_items_rejected": ("commerce/order_items", "_loaded_at"),
+    "stg_crm__contacts_rejected": ("crm/contacts", "_loaded_at"),
+    "stg_privacy__consents_rejected": ("privacy/consents", "_loaded_at"),
+}
+
+
+def newest_raw_receive_time(wh: Warehouse, folder: str, column: str) -> datetime:
+    return wh.scalar(
+        f"select max(timezone('UTC', try_cast({column} as timestamptz))) "
+        f"from read_parquet('{wh.raw_path / folder}/*.parquet', union_by_name = true)"
+    )
+
+
+def test_quarantines_anchor_their_window_on_a_watermark(
+    incremental: Warehouse, tmp_path: Path
+) -> None:
+    # Every quarantine records the newest receive time of the raw rows it has read, and
+    # an incremental run starts its window from it: a quarantine with no recent bad row
+    # (or none at all) reads the lookback window, not every raw row of its source.
+    results = json.loads((incremental.target_path / "run_results.json").read_text())["results"]
+    for model, (folder, column) in QUARANTINE_SOURCES.items():
+        newest = newest_raw_receive_time(incremental, folder, column)
+        watermark = incremental.scalar(f"select newest_received_at from staging.{model}__watermark")
+        assert watermark == newest, model
+        code = next(r for r in results if r["unique_id"].endswith(f".{model}"))["compiled_code"]
+        assert f"{model}__watermark" in code, model
+    # An emptied quarantine (no bad row since long ago, say) re-reads only the window
+    # before its watermark: on the batch-1 warehouse, emptied, a run over both batches
+    # quarantines the bad tracks received from 3 days before batch 1's newest raw row
+    # on, and none of the earlier ones, which an anchor on its (missing) rows would read.
+    batch_1 = batch_1_copy(incremental, tmp_path)
+    with duckdb.connect(str(batch_1.db_path)) as con:
+        (batch_1_watermark,) = con.execute(
+            "select newest_received_at from staging.stg_segment__tracks_rejected__watermark"
+        ).fetchone()
+        con.execute("delete from staging.stg_segment__tracks_rejected")
+    run_dbt(
+        ["run", "-s", "stg_segment__tracks_rejected"],
+        db_path=batch_1.db_path,
+        raw_path=batch_1.raw_path,
+        target_path=batch_1.target_path,
+    )
+    received = "timezone('UTC', try_cast(received_at as timestamptz))"
+    in_window = (
+        f"{received} is null or {received} >= timestamp '{batch_1_watermark}' - interval 3 day"
+    )
+    every_bad_track = incremental.query(
+        f"select *, ({in_window}) as in_window from staging.stg_segment__tracks_rejected"
+    )
+    expected = Counter(row[:-1] for row in every_bad_track if row[-1])
+    assert 0 < expected.total() < len(every_bad_track)
+    assert Counter(batch_1.query("select * from staging.stg_segment__tracks_rejected")) == expected
 
 
 def test_incremental_run_equals_a_full_refresh(incremental: Warehouse, tmp_path: Path) -> None:

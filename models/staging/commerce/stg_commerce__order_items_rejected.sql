@@ -1,6 +1,6 @@
 {#- Appended like stg_commerce__order_items: see the rejected_model doc and
     quarantine_new_rows (macros/staging/incremental.sql); window on _loaded_at. -#}
-{{ config(materialized='incremental') }}
+{{ config(**composable_cdp.quarantine_config('commerce', 'order_items', '_loaded_at')) }}
 
 {%- set raw_columns = [
     'order_item_id', 'order_id', 'product_id', 'sku', 'quantity', 'unit_price',
@@ -11,7 +11,7 @@ with
 
 order_items as (
     {{ staging_incremental_source(
-        source('commerce', 'order_items'), '_loaded_at', parse_timestamp('_loaded_at')
+        source('commerce', 'order_items'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
     ) }}
 ),
 

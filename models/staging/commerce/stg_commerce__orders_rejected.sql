@@ -1,6 +1,6 @@
 {#- Appended like stg_commerce__orders: see the rejected_model doc and
     quarantine_new_rows (macros/staging/incremental.sql); window on _loaded_at. -#}
-{{ config(materialized='incremental') }}
+{{ config(**composable_cdp.quarantine_config('commerce', 'orders', '_loaded_at')) }}
 
 {%- set raw_columns = [
     'order_id', 'channel', 'user_id', 'anonymous_id', 'email',
@@ -13,7 +13,7 @@ with
 
 orders as (
     {{ staging_incremental_source(
-        source('commerce', 'orders'), '_loaded_at', parse_timestamp('_loaded_at')
+        source('commerce', 'orders'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
     ) }}
 ),
 

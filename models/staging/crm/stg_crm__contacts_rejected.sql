@@ -1,6 +1,6 @@
 {#- Appended like stg_crm__contacts: see the rejected_model doc and
     quarantine_new_rows (macros/staging/incremental.sql); window on _loaded_at. -#}
-{{ config(materialized='incremental') }}
+{{ config(**composable_cdp.quarantine_config('crm', 'contacts', '_loaded_at')) }}
 
 {%- set raw_columns = [
     'contact_id', 'user_id', 'email', 'phone', 'first_name', 'last_name',
@@ -11,7 +11,7 @@ with
 
 contacts as (
     {{ staging_incremental_source(
-        source('crm', 'contacts'), '_loaded_at', parse_timestamp('_loaded_at')
+        source('crm', 'contacts'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
     ) }}
 ),
 

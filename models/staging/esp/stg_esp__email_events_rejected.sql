@@ -1,12 +1,12 @@
 {#- Appended like stg_esp__email_events: see the rejected_model doc and
     quarantine_new_rows (macros/staging/incremental.sql); window on _loaded_at. -#}
-{{ config(materialized='incremental') }}
+{{ config(**composable_cdp.quarantine_config('esp', 'email_events', '_loaded_at')) }}
 
 with
 
 email_events as (
     {{ staging_incremental_source(
-        source('esp', 'email_events'), '_loaded_at', parse_timestamp('_loaded_at')
+        source('esp', 'email_events'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
     ) }}
 ),
 

@@ -1,6 +1,6 @@
 {#- Appended like stg_privacy__consents: see the rejected_model doc and
     quarantine_new_rows (macros/staging/incremental.sql); window on _loaded_at. -#}
-{{ config(materialized='incremental') }}
+{{ config(**composable_cdp.quarantine_config('privacy', 'consents', '_loaded_at')) }}
 
 {%- set raw_columns = [
     'consent_id', 'user_id', 'email', 'purpose', 'status', 'source',
@@ -11,7 +11,7 @@ with
 
 consents as (
     {{ staging_incremental_source(
-        source('privacy', 'consents'), '_loaded_at', parse_timestamp('_loaded_at')
+        source('privacy', 'consents'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
     ) }}
 ),
 

@@ -1,12 +1,12 @@
 {#- Appended like stg_segment__identifies: see the rejected_model doc and
     quarantine_new_rows (macros/staging/incremental.sql); window on received_at. -#}
-{{ config(materialized='incremental') }}
+{{ config(**composable_cdp.quarantine_config('segment', 'identifies', 'received_at')) }}
 
 with
 
 identifies as (
     {{ staging_incremental_source(
-        source('segment', 'identifies'), 'received_at', parse_timestamp('received_at')
+        source('segment', 'identifies'), 'received_at', parse_timestamp('received_at'), watermark=true
     ) }}
 ),
 
