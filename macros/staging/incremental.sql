@@ -121,6 +121,7 @@
     {{ return({
         'materialized': 'incremental',
         'meta': {'side_tables': {'watermark': {'newest_received_at': 'timestamp'}}},
+        'pre_hook': [composable_cdp.deferred_call('quarantine_create_watermark')],
         'post_hook': [composable_cdp.deferred_call(
             'quarantine_record_watermark', source_name, table_name, raw_column
         )],
@@ -130,22 +131,26 @@
 
 {% macro quarantine_window_start(staged_column) -%}
     {#- Scalar subquery: lookback_window_start over the newest receive time the
-        quarantine holds and its watermark, when it has one. -#}
-    {%- set watermark = composable_cdp.quarantine_watermark_relation() -%}
-    {%- if execute and adapter.get_relation(
-        watermark.database, watermark.schema, watermark.identifier
-    ) is not none -%}
-        {%- set anchors -%}
-            (
-                select {{ staged_column }} as newest_received_at from {{ this }}
-                union all
-                select newest_received_at from {{ watermark }}
-            ) as anchors
-        {%- endset -%}
-        {{ composable_cdp.lookback_window_start('newest_received_at', anchors) }}
-    {%- else -%}
-        {{ composable_cdp.lookback_window_start(staged_column) }}
-    {%- endif -%}
+        quarantine holds and its watermark (empty until the first post-hook
+        after an upgrade has run: then the rows alone decide, as before). -#}
+    {%- set anchors -%}
+        (
+            select {{ staged_column }} as newest_received_at from {{ this }}
+            union all
+            select newest_received_at
+            from {{ composable_cdp.quarantine_watermark_relation() }}
+        ) as anchors
+    {%- endset -%}
+    {{ composable_cdp.lookback_window_start('newest_received_at', anchors) }}
+{%- endmacro %}
+
+
+{% macro quarantine_create_watermark() -%}
+    {#- Pre-hook of a quarantine model: its watermark table, empty, if there
+        is none yet (the model's incremental select reads it). -#}
+    create table if not exists {{ composable_cdp.quarantine_watermark_relation() }} (
+        newest_received_at {{ dbt.type_timestamp() }}
+    )
 {%- endmacro %}
 
 
@@ -155,9 +160,6 @@
         watermark before it: a window that read nothing keeps it). A full
         build starts it afresh from the raw table it read whole. -#}
     {%- set watermark = composable_cdp.quarantine_watermark_relation() -%}
-    {%- set exists = adapter.get_relation(
-        watermark.database, watermark.schema, watermark.identifier
-    ) is not none -%}
     create or replace table {{ watermark }} as
     select max(newest_received_at) as newest_received_at
     from (
@@ -170,7 +172,7 @@
                 watermark=true
             ) }}
         ) as read_now
-        {%- if is_incremental() and exists %}
+        {%- if is_incremental() %}
         union all
         select newest_received_at from {{ watermark }}
         {%- endif %}
