@@ -132,7 +132,11 @@
 {% macro quarantine_window_start(staged_column) -%}
     {#- Scalar subquery: lookback_window_start over the newest receive time the
         quarantine holds and its watermark (empty until the first post-hook
-        after an upgrade has run: then the rows alone decide, as before). -#}
+        after an upgrade has run: then the rows alone decide, as before). A
+        unit test's `this` is its fixture, with no side table: the rows alone. -#}
+    {%- if this is string -%}
+        {{ return(composable_cdp.lookback_window_start(staged_column)) }}
+    {%- endif -%}
     {%- set anchors -%}
         (
             select {{ staged_column }} as newest_received_at from {{ this }}
