@@ -110,7 +110,8 @@
     the later of the watermark and the newest row held. -#}
 
 {% macro quarantine_watermark_relation() -%}
-    {{ return(this.incorporate(path={'identifier': this.identifier ~ '__watermark'})) }}
+    {#- `<model>__watermark`, named like every side table of the model being built. -#}
+    {{ return(composable_cdp.customer_rollup_relation('watermark')) }}
 {%- endmacro %}
 
 
