@@ -116,9 +116,9 @@
 
 
 {% macro quarantine_config(source_name, table_name, raw_column) -%}
-    {#- The config() of a quarantine model: incremental, with the post-hook
-        that records its watermark (and the side table declared for the
-        offline BigQuery check). -#}
+    {#- The config() of a quarantine model: incremental, with the pre-hook
+        that creates its watermark and the post-hook that records it (and the
+        side table declared for the offline BigQuery check). -#}
     {{ return({
         'materialized': 'incremental',
         'meta': {'side_tables': {'watermark': {'newest_received_at': 'timestamp'}}},
@@ -150,6 +150,19 @@
 {%- endmacro %}
 
 
+{% macro quarantine_source(source_name, table_name, raw_column) -%}
+    {#- The raw rows a quarantine model reads (the model's select and its
+        watermark post-hook read by this one rule): staging_incremental_source
+        on the raw receive-time column, its window anchored on the watermark. -#}
+    {{ composable_cdp.staging_incremental_source(
+        source(source_name, table_name),
+        raw_column,
+        composable_cdp.parse_timestamp(raw_column),
+        watermark=true
+    ) }}
+{%- endmacro %}
+
+
 {% macro quarantine_create_watermark() -%}
     {#- Pre-hook of a quarantine model: its watermark table, empty, if there
         is none yet (the model's incremental select reads it). -#}
@@ -170,12 +183,7 @@
     from (
         select {{ composable_cdp.parse_timestamp(raw_column) }} as newest_received_at
         from (
-            {{ composable_cdp.staging_incremental_source(
-                source(source_name, table_name),
-                raw_column,
-                composable_cdp.parse_timestamp(raw_column),
-                watermark=true
-            ) }}
+            {{ composable_cdp.quarantine_source(source_name, table_name, raw_column) }}
         ) as read_now
         {%- if is_incremental() %}
         union all

@@ -10,9 +10,7 @@
 with
 
 order_items as (
-    {{ staging_incremental_source(
-        source('commerce', 'order_items'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
-    ) }}
+    {{ quarantine_source('commerce', 'order_items', '_loaded_at') }}
 ),
 
 validated as (

@@ -12,9 +12,7 @@
 with
 
 orders as (
-    {{ staging_incremental_source(
-        source('commerce', 'orders'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
-    ) }}
+    {{ quarantine_source('commerce', 'orders', '_loaded_at') }}
 ),
 
 validated as (

@@ -10,9 +10,7 @@
 with
 
 contacts as (
-    {{ staging_incremental_source(
-        source('crm', 'contacts'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
-    ) }}
+    {{ quarantine_source('crm', 'contacts', '_loaded_at') }}
 ),
 
 validated as (

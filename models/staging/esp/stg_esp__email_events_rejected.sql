@@ -5,9 +5,7 @@
 with
 
 email_events as (
-    {{ staging_incremental_source(
-        source('esp', 'email_events'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
-    ) }}
+    {{ quarantine_source('esp', 'email_events', '_loaded_at') }}
 ),
 
 validated as (

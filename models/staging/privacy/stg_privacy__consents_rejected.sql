@@ -10,9 +10,7 @@
 with
 
 consents as (
-    {{ staging_incremental_source(
-        source('privacy', 'consents'), '_loaded_at', parse_timestamp('_loaded_at'), watermark=true
-    ) }}
+    {{ quarantine_source('privacy', 'consents', '_loaded_at') }}
 ),
 
 validated as (

@@ -5,9 +5,7 @@
 with
 
 identifies as (
-    {{ staging_incremental_source(
-        source('segment', 'identifies'), 'received_at', parse_timestamp('received_at'), watermark=true
-    ) }}
+    {{ quarantine_source('segment', 'identifies', 'received_at') }}
 ),
 
 validated as (

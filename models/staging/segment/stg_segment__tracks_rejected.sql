@@ -5,9 +5,7 @@
 with
 
 tracks as (
-    {{ staging_incremental_source(
-        source('segment', 'tracks'), 'received_at', parse_timestamp('received_at'), watermark=true
-    ) }}
+    {{ quarantine_source('segment', 'tracks', 'received_at') }}
 ),
 
 validated as (
